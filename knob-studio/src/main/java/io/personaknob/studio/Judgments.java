@@ -76,7 +76,7 @@ public final class Judgments {
     for (Out o : outs) {
       byRow.computeIfAbsent(o.row(), k -> new ArrayList<>()).add(o);
       for (Dimension d : o.dims())
-        tasks.add(new Task("point:" + o.row() + ":" + o.model() + ":" + d.name(), 0, "pointwise", o.row(), d.name(), o.prompt(), o.model(),
+        tasks.add(new Task(taskId("point", o.row(), o.model(), d.name()), 0, "pointwise", o.row(), d.name(), o.prompt(), o.model(),
             o.answer(), null, null, false));
     }
     for (var e : byRow.entrySet()) {
@@ -87,7 +87,7 @@ public final class Judgments {
           Out b = os.get(k);
           for (Dimension d : a.dims()) {
             if (!b.dims().contains(d)) continue;
-            String id = "pair:" + e.getKey() + ":" + d.name() + ":" + a.model() + ":" + b.model();
+            String id = taskId("pair", e.getKey(), d.name(), a.model(), b.model());
             boolean swapped = new SplittableRandom(id.hashCode()).nextBoolean();
             tasks.add(new Task(id, 0, "pairwise", e.getKey(), d.name(), a.prompt(), a.model(), a.answer(), b.model(), b.answer(), swapped));
           }
@@ -95,6 +95,16 @@ public final class Judgments {
       }
     }
     return db.addTasks(tasks);
+  }
+
+  /** An opaque task id (a hash), so that no page or link names the models being judged. */
+  static String taskId(String... parts) {
+    try {
+      byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(String.join("\u0000", parts).getBytes(StandardCharsets.UTF_8));
+      return "t" + java.util.HexFormat.of().formatHex(h, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** One long-format rating row. */

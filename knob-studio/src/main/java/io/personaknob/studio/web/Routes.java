@@ -226,8 +226,15 @@ final class Routes {
   /** Undo: the reviewer's newest verdict is superseded by the one before it (or withdrawn). Nothing is deleted. */
   private void undo(Context ctx) {
     Session s = server.require(ctx);
-    Verdict last = db.lastOf(s.reviewer());
-    if (last == null) throw new HttpError(409, "nothing to undo");
+    // the reviewer's verdicts as a stack: each studio verdict pushes, each undo pops
+    java.util.ArrayDeque<Verdict> stack = new java.util.ArrayDeque<>();
+    for (Verdict v : db.log()) {
+      if (!v.reviewer().equals(s.reviewer())) continue;
+      if (v.source().equals("studio")) stack.push(v);
+      else if (v.source().equals("studio-undo") && !stack.isEmpty()) stack.pop();
+    }
+    if (stack.isEmpty()) throw new HttpError(409, "nothing to undo");
+    Verdict last = stack.peek();
     Verdict prev = db.previousOf(s.reviewer(), last.itemId(), last.check(), last.id());
     db.addVerdict(last.itemId(), s.reviewer(), last.check(), prev == null ? null : prev.verdict(), prev == null ? null : prev.comment(),
         last.itemVersion(), "studio-undo");
