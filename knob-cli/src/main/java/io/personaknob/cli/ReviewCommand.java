@@ -74,7 +74,6 @@ final class ReviewCommand implements Runnable {
         Map<String, Object> r = new Studio(d).stats(replicates);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-          r.put("provenance", CliJson.provenance((io.personaknob.core.Provenance) r.get("provenance")));
           out.println(CliJson.pretty(r));
           return Knob.EXIT_OK;
         }

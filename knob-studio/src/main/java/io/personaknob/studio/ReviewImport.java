@@ -71,6 +71,8 @@ public final class ReviewImport {
           it == null ? null : it.version(), blankToNull(rec.get("time")), "import:" + file.getFileName()));
     }
     if (!errors.isEmpty()) {
+      int prefix = file.toString().length() + 1;
+      errors.sort(java.util.Comparator.comparingLong(e -> lineOf(e, prefix)));
       throw new BadLines(errors);
     }
     if (out.isEmpty()) throw new UserException(file + ": no verdicts");
@@ -94,6 +96,15 @@ public final class ReviewImport {
   /** Validates and imports in one transaction. Returns the number of verdicts imported. */
   public static int importInto(Path file, StudioDb db) {
     return db.addVerdicts(read(file, db));
+  }
+
+  private static long lineOf(String error, int prefix) {
+    int end = error.indexOf(':', prefix);
+    try {
+      return Long.parseLong(error.substring(prefix, end));
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   private static String blankToNull(String s) {

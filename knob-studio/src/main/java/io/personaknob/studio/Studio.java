@@ -169,8 +169,19 @@ public final class Studio {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("db", db.file().toString());
     out.putAll(ReviewStats.compute(ratings(), requiredChecks(), acceptRule(), replicates));
-    out.put("provenance", Provenance.of(Map.of("accept_rule", acceptRule().key(), "bootstrap_replicates", replicates), Map.of()));
+    out.put("provenance", provenance(Provenance.of(Map.of("accept_rule", acceptRule().key(), "bootstrap_replicates", replicates), Map.of())));
     return out;
+  }
+
+  /** Provenance as a JSON-ready map (the shape knob's other JSON outputs use). */
+  static Map<String, Object> provenance(Provenance p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("knob_version", p.version());
+    m.put("java", p.javaVersion());
+    m.put("os", p.os());
+    m.put("created_at", p.createdAt().toString());
+    m.put("config", new TreeMap<>(p.config()));
+    return m;
   }
 
   /** item → check → reviewer → verdict (current verdicts). */
