@@ -164,8 +164,23 @@ public final class Studio {
     return m;
   }
 
-  /** The agreement report ({@code knob review stats --json} and the agreement page). */
-  public Map<String, Object> stats(int replicates) {
+  private String statsKey;
+  private Map<String, Object> statsValue;
+
+  /**
+   * The agreement report ({@code knob review stats --json} and the agreement page). Cached until a verdict,
+   * setting or item is added (the tables only grow, so their row counts identify the state).
+   */
+  public synchronized Map<String, Object> stats(int replicates) {
+    String key = db.count("verdicts") + "/" + db.count("settings") + "/" + db.count("item_versions") + "/" + replicates;
+    if (!key.equals(statsKey)) {
+      statsValue = computeStats(replicates);
+      statsKey = key;
+    }
+    return new LinkedHashMap<>(statsValue);
+  }
+
+  private Map<String, Object> computeStats(int replicates) {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("db", db.file().toString());
     out.putAll(ReviewStats.compute(ratings(), requiredChecks(), acceptRule(), replicates));
