@@ -90,6 +90,39 @@ class StudioCommandsTest {
   }
 
   @Test
+  void humanRatingsExportInTheLongFormatThatKnobIrtFits() throws Exception {
+    Path db = dir.resolve("studio.sqlite");
+    StringBuilder outs = new StringBuilder();
+    for (int r = 0; r < 8; r++) for (String m : new String[] {"base", "tuned"})
+      outs.append("{\"row_id\":\"r").append(r).append("\",\"model\":\"").append(m).append("\",\"prompt\":\"p\",\"answer\":\"a ").append(m)
+          .append("\",\"mask\":[\"A\",\"E\"]}\n");
+    Path outputs = dir.resolve("outputs.jsonl");
+    Files.writeString(outputs, outs);
+    Cli t = Cli.run("review", "tasks", "--db", db.toString(), "--outputs", outputs.toString());
+    assertEquals(0, t.code(), t.toString());
+    assertTrue(t.out().contains("added 48 judgment tasks"), t.out()); // 8 rows x 2 models x 2 dims + 8 rows x 2 dims pairs
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+    try (io.personaknob.studio.StudioDb d = new io.personaknob.studio.StudioDb(db)) {
+      for (var task : d.tasks()) {
+        if (!task.kind().equals("pointwise")) continue;
+        for (String who : new String[] {"ann", "bob"}) {
+          int base = task.modelA().equals("tuned") ? 4 : 2;
+          d.addJudgment(task.id(), who, Integer.toString(Math.min(7, base + rnd.nextInt(3) + (who.equals("bob") ? 1 : 0))), null);
+        }
+      }
+    }
+    Path csv = dir.resolve("human.csv");
+    Cli e = Cli.run("review", "export", "--db", db.toString(), "--human-ratings", csv.toString());
+    assertEquals(0, e.code(), e.toString());
+    assertEquals(65, Files.readAllLines(csv).size(), "header + 32 tasks x 2 reviewers");
+    Cli fit = Cli.run("irt", "fit", csv.toString(), "--facets", "model_dimension,judge,item", "--positive", "model_dimension",
+        "--rating", "rating", "--format", "json");
+    assertEquals(0, fit.code(), fit.toString());
+    JsonNode j = new ObjectMapper().readTree(fit.out());
+    assertTrue(j.toString().contains("human:ann") && j.toString().contains("human:bob"));
+  }
+
+  @Test
   void studioServesTheSampleQueueOnLoopbackAndRefusesOtherHostsWithoutAToken() throws Exception {
     Cli refused = Cli.run("studio", "--host", "0.0.0.0", "--port", "0", "--workspace", dir.toString());
     assertEquals(1, refused.code(), refused.toString());

@@ -51,7 +51,7 @@ class StudioBrowserTest {
     Path f = ws.resolve("queue.jsonl");
     PersonaData.write(f, rows);
     server.studio().importQueue(f);
-    server.db().setSetting("overlap", "3", "test"); // ann, bob and carol each see every item, whatever the test order
+    server.db().setSetting("overlap", "10", "test"); // every reviewer of these tests sees every item, whatever the test order
     base = "http://127.0.0.1:" + server.port();
     pw = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
     browser = pw.chromium().launch(new BrowserType.LaunchOptions().setExecutablePath(chromium).setHeadless(true)
@@ -193,6 +193,35 @@ class StudioBrowserTest {
       assertEquals(db().count("verdicts"), Files.readAllLines(logFile).size());
       ann.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("export.png")));
     }
+  }
+
+  @Test
+  void judgingModelOutputsBlindByKeyboard() throws Exception {
+    Path outs = ws.resolve("outputs.jsonl");
+    Files.writeString(outs, """
+        {"row_id":"r1","model":"base","prompt":"My landlord says I must pay for the broken boiler. Must I?","answer":"Yes, always pay.","mask":["A"]}
+        {"row_id":"r1","model":"tuned","prompt":"My landlord says I must pay for the broken boiler. Must I?","answer":"Usually the landlord repairs boilers; check your lease and local law.","mask":["A"]}
+        """);
+    io.personaknob.studio.Judgments.importOutputs(outs, db());
+    try (BrowserContext ctx = browser.newContext()) {
+      Page page = login(ctx, "dana");
+      page.navigate(base + "/judge");
+      page.waitForSelector("form.judge-form");
+      assertFalse(page.content().contains("base") || page.content().contains("tuned"), "blind");
+      page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("judge.png")));
+      for (int i = 0; i < 3; i++) {
+        String url = page.url();
+        boolean pairwise = page.locator("#left").count() > 0;
+        page.keyboard().press(pairwise ? "a" : Integer.toString(3 + i));
+        page.waitForURL(u -> !u.equals(url));
+      }
+      page.waitForSelector("#judge-done");
+    }
+    var mine = db().judgments().stream().filter(j -> j.reviewer().equals("dana")).toList();
+    assertEquals(3, mine.size());
+    var ratings = io.personaknob.studio.Judgments.humanRatings(db()).stream().filter(r -> r.judge().equals("human:dana")).toList();
+    assertEquals(2, ratings.size());
+    assertEquals(1, io.personaknob.studio.Judgments.humanComparisons(db()).stream().filter(c -> c.judge().equals("human:dana")).count());
   }
 
   @Test
