@@ -92,6 +92,19 @@ class StudioHttpTest {
   }
 
   @Test
+  void logoutNeedsTheCsrfTokenAndEndsTheSession() throws Exception {
+    Client ann = new Client(base).login("ann");
+    JsonNode p = StudioDb.JSON.readTree(ann.get("/api/progress").body());
+    assertEquals(16, p.get("total").asInt());
+    assertEquals(403, ann.post("/logout", Map.of()).statusCode());
+    assertEquals(200, ann.get("/").statusCode(), "still logged in");
+    HttpResponse<String> out = ann.post("/logout", ann.form());
+    assertEquals(303, out.statusCode());
+    assertEquals(302, ann.get("/").statusCode(), "logged out");
+    assertEquals(401, ann.get("/api/progress").statusCode());
+  }
+
+  @Test
   void aVerdictRecordsReviewerTimeAndItemVersion() throws Exception {
     Client ann = new Client(base).login("ann");
     Item it = first();
