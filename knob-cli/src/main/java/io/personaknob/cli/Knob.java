@@ -46,6 +46,7 @@ import picocli.CommandLine.Option;
       ReportCommand.class,
       DemoCommand.class,
 
+      StudioCommand.class, ReviewCommand.class, // studio, review (knob-studio)
       BenchCommand.class,
     })
 public final class Knob implements Runnable {
