@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
       EvalCommand.class,
       ReportCommand.class,
       DemoCommand.class,
+      PersonaCommand.class, // persona (knob-persona)
 
       BenchCommand.class,
     })
