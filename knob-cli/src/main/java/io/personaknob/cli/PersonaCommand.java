@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       PersonaStatsCommand.class,
       PersonaFeedbackCommand.class,
       PersonaBenchCommand.class,
+      PersonaFixtureCommand.class,
     })
 final class PersonaCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
