@@ -20,7 +20,7 @@ class PopulationTest {
 
   @TempDir static Path dir;
   static Path persons, housing, dict;
-  static final int ROWS = 150_000;
+  static final int ROWS = 100_000;
 
   @BeforeAll
   static void fixture() throws Exception {
@@ -72,7 +72,7 @@ class PopulationTest {
 
   @Test
   void weightedMarginalsAreRecovered() throws Exception {
-    int n = 4000;
+    int n = 3000;
     var res = Population.sample(persons, housing, PumsDictionary.read(dict),
         new Population.Options(n, 11, 0, Set.of(), Population.Method.ES), null);
     assertEquals(n, res.personas().size());
@@ -81,7 +81,7 @@ class PopulationTest {
     double got = res.personas().stream().filter(p -> "Female".equals(p.get(PersonaKey.SEX))).count() / (double) n;
     double se = Math.sqrt(truth[0] * (1 - truth[0]) / n);
     assertTrue(Math.abs(got - truth[0]) < 4 * se, "sample female share " + got + " vs weighted " + truth[0] + " (SE " + se + ")");
-    assertTrue(Math.abs(got - truth[1]) > 20 * se, "and far from the unweighted share " + truth[1]);
+    assertTrue(Math.abs(got - truth[1]) > 10 * se, "and far from the unweighted share " + truth[1]);
     assertTrue(truth[0] > 0.65 && truth[1] < 0.52, "the fixture's weights matter: " + truth[0] + " vs " + truth[1]);
 
     // every census attribute: TVD small; the stats' weighted female share equals the one computed here
@@ -97,7 +97,7 @@ class PopulationTest {
 
   @Test
   void exactPpsWithReplacementAlsoRecoversTheWeights() throws Exception {
-    int n = 4000;
+    int n = 3000;
     var res = Population.sample(persons, null, PumsDictionary.read(dict),
         new Population.Options(n, 3, 0, Set.of(), Population.Method.PPS), null);
     assertEquals(n, res.personas().size());
