@@ -127,6 +127,23 @@ class PersonaCommandTest {
       assertEquals(8, Files.readAllLines(dir.resolve("fb.jsonl")).size());
       assertEquals(0, Cli.run("data", "validate", dir.resolve("pairs.jsonl").toString()).code(), "knob data validate accepts the pairs");
 
+      // LLM fill: every kept persona has the nine attributes and passes the rules; drops are recorded with a reason
+      Path filled = dir.resolve("filled.jsonl");
+      Cli fl = Cli.run("persona", "sample", "--pums", persons.toString(), "--housing", housing.toString(), "--dictionary",
+          dict.toString(), "--n", "6", "--min-age", "18", "--fill", "m", "--judge", "c1", "--out", filled.toString(),
+          "--config", yaml.toString());
+      assertEquals(0, fl.code(), fl.toString());
+      JsonNode prov = Json.read(Files.readString(dir.resolve("filled.jsonl.provenance.json")));
+      List<String> kept = Files.readAllLines(filled);
+      assertEquals(6, kept.size() + prov.path("dropped").size(), prov.toString());
+      for (JsonNode d : prov.path("dropped")) assertFalse(d.path("reason").asText().isBlank());
+      for (String line : kept) {
+        JsonNode p = Json.read(line);
+        for (String k : List.of("detailed job description", "big five scores", "defining quirks", "mannerisms", "personal time",
+            "lifestyle", "ideology", "political views", "religion")) assertTrue(p.path(k).isTextual(), k + " in " + line);
+      }
+      assertEquals(0, Cli.run("persona", "check", filled.toString()).code());
+
       Cli b = Cli.run("persona", "bench", "--personas", pop.toString(), "--questions", qs.toString(), "--model", "m",
           "--critics", "c1,c2", "--modes", "baseline,output_only", "--evals", "main", "--out", dir.resolve("bench").toString(),
           "--config", yaml.toString());
