@@ -1,5 +1,6 @@
 package io.personaknob.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.personaknob.core.Provenance;
 import io.personaknob.llm.Json;
 import io.personaknob.persona.Outputs;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Compare a persona population's marginals with the PUMS file's weighted marginals: per census attribute the",
       "share of each value in the sample and in the population (PWGTP-weighted), and the total-variation distance.",
-      "Give the same --min-age/--states as the sample. Ages and incomes are grouped in bands."
+      "The population is filtered like the sample (--min-age/--states, by default read from the sample's provenance).",
+      "Ages and incomes are grouped in bands."
     })
 final class PersonaStatsCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -35,8 +37,9 @@ final class PersonaStatsCommand implements Callable<Integer> {
   @Option(names = "--pums", required = true, paramLabel = "PERSONS.csv") Path pums;
   @Option(names = "--housing", paramLabel = "HOUSING.csv", description = "Housing file (for household language, type, family).") Path housing;
   @Option(names = "--dictionary", required = true, paramLabel = "DICT.csv") Path dictionary;
-  @Option(names = "--min-age", defaultValue = "0") int minAge;
-  @Option(names = "--states", split = ",", paramLabel = "ST") List<String> states;
+  @Option(names = "--min-age", description = "Default: the sample's, from pop.jsonl.provenance.json, else 0.") Integer minAgeOpt;
+  @Option(names = "--states", split = ",", paramLabel = "ST", description = "Default: the sample's, from its provenance.") List<String> states;
+  int minAge;
   @Option(names = "--json", description = "Print JSON instead of tables.") boolean json;
   @Option(names = "--svg", paramLabel = "FILE", description = "Also write the bars (sample vs population) as SVG.") Path svg;
   @Option(names = "--out", paramLabel = "FILE", description = "Also write the JSON to a file (with provenance).") Path outFile;
@@ -45,6 +48,23 @@ final class PersonaStatsCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
     var sample = PersonaFile.read(file, w -> err.println("warning: " + w));
+    // the population must be filtered like the sample: take the sample's filters unless given
+    Path provFile = file.toAbsolutePath().resolveSibling(file.getFileName() + ".provenance.json");
+    minAge = minAgeOpt != null ? minAgeOpt : 0;
+    if ((minAgeOpt == null || states == null) && java.nio.file.Files.exists(provFile)) {
+      try {
+        JsonNode c = Json.read(java.nio.file.Files.readString(provFile)).path("provenance").path("config");
+        if (minAgeOpt == null && c.path("min_age").isInt()) minAge = c.get("min_age").asInt();
+        if (states == null && c.path("states").isArray()) {
+          states = new ArrayList<>();
+          for (JsonNode x : c.get("states")) states.add(x.asText());
+        }
+        err.printf("knob persona stats: filters of the sample (%s): min age %d, states %s%n", provFile.getFileName(), minAge,
+            states == null || states.isEmpty() ? "all" : String.join(",", states));
+      } catch (java.io.IOException e) {
+        err.println("warning: " + provFile + ": not readable JSON; using the filters given");
+      }
+    }
     List<String> warnings = new ArrayList<>();
     var st = PopulationStats.compute(sample, pums, housing, PumsDictionary.read(dictionary), minAge,
         new LinkedHashSet<>(states == null ? List.of() : states), warnings);

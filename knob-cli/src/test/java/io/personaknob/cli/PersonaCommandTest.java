@@ -67,8 +67,9 @@ class PersonaCommandTest {
     assertFalse(c2.err().contains("Exception"));
 
     Cli st = Cli.run("persona", "stats", pop.toString(), "--pums", persons.toString(), "--housing", housing.toString(),
-        "--dictionary", dict.toString(), "--min-age", "18", "--json", "--svg", dir.resolve("stats.svg").toString());
+        "--dictionary", dict.toString(), "--json", "--svg", dir.resolve("stats.svg").toString());
     assertEquals(0, st.code(), st.toString());
+    assertTrue(st.err().contains("min age 18"), "the sample's filters come from its provenance: " + st.err());
     JsonNode j = Json.read(st.out());
     JsonNode sex = null;
     for (JsonNode a : j.path("attributes")) if (a.path("attribute").asText().equals("sex")) sex = a;
@@ -77,6 +78,9 @@ class PersonaCommandTest {
     for (JsonNode cat : sex.path("categories")) sum += cat.path("population").asDouble();
     assertEquals(1.0, sum, 1e-6);
     assertTrue(sex.path("tvd").asDouble() >= 0 && sex.path("tvd").asDouble() < 0.5);
+    JsonNode age = j.path("attributes").get(0);
+    for (JsonNode cat : age.path("categories"))
+      assertFalse(cat.path("value").asText().equals("0-4") && cat.path("population").asDouble() > 0, "population filtered to 18+");
     assertTrue(Files.readString(dir.resolve("stats.svg")).startsWith("<svg"));
   }
 
