@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "PERSONA Bench: the model answers questions in each mode (baseline, output_only, chain_of_thought,",
+      "PERSONA Bench: critics judge how well a model personalises its answers.",
+      "The model answers questions in each mode (baseline, output_only, chain_of_thought,",
       "demographic_summary); each critic judges whether the answer still needs personalising for the persona",
       "(score 1 if not). Evaluations: main, pass_at_k, loo, intersections. Writes OUT/results.json, OUT/samples.jsonl",
       "and OUT/report.html. Calls are cached in the run store: re-running the same command resumes."

@@ -16,8 +16,9 @@ import picocli.CommandLine.Parameters;
     name = "check",
     mixinStandardHelpOptions = true,
     description = {
-      "Check personas against the consistency rules (PUMS universes and plausibility); print every violation as",
-      "'id: rule: message'. Exit 1 when there is any. Unknown keys are warnings.",
+      "Check personas against the consistency rules; exit 1 on any violation.",
+      "The rules are the PUMS universes and a few plausibility checks (docs/persona.md); every violation is printed as",
+      "'id: rule: message'. Unknown keys are warnings.",
     })
 final class PersonaCheckCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

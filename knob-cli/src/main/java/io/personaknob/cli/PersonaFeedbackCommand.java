@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Persona-conditioned feedback: each persona gets --per-persona prompts (seeded); for each, the generator",
+      "Persona-conditioned feedback (original, persona critique, revision) and DPO pairs.",
+      "Each persona gets --per-persona prompts (seeded); for each, the generator",
       "answers (original), the critic critiques the answer as that persona (critique), the reviser applies the",
       "critique (data). Output JSONL columns persona, instruction, original, critique, data, ids and models.",
       "--pairs writes preference pairs (data preferred to original): trl, dpo, or knob (rows `knob train` reads).",

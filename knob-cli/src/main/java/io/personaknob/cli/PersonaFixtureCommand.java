@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
     name = "fixture",
     mixinStandardHelpOptions = true,
     description = {
-      "Write a synthetic population in the ACS PUMS CSV layout (DIR/psam_p.csv, DIR/psam_h.csv) and the bundled",
+      "Write synthetic PUMS-format files and the data-dictionary excerpt, to try the commands.",
+      "A synthetic population in the ACS PUMS CSV layout (DIR/psam_p.csv, DIR/psam_h.csv) and the bundled",
       "data-dictionary excerpt in the Census CSV layout (DIR/PUMS_Data_Dictionary_excerpt.csv), to try the commands",
       "without downloading real PUMS files. Not census data: weights favour women (about 68 % of the weight)."
     })

@@ -29,8 +29,8 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Draw a persona population from an ACS PUMS person file (whole records, by person weight PWGTP, seeded,",
-      "streamed) and write JSONL: id, source_serialno, weight, the 33 PERSONA keys in canonical order, text.",
+      "Draw a persona population from ACS PUMS records (by person weight, seeded, streamed).",
+      "Whole records are drawn from the person file by PWGTP; the output JSONL has: id, source_serialno, weight, the 33 PERSONA keys in canonical order, text.",
       "Codes become labels through the Census data-dictionary CSV; --housing joins HHL, HHT2, FPARC on SERIALNO.",
       "With --fill MODEL the nine LLM attributes are written by that model (knob.yaml), checked by the consistency",
       "rules and, with --judge, by an LLM judge; inconsistent personas are regenerated, then dropped with the reason."

@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
     name = "stats",
     mixinStandardHelpOptions = true,
     description = {
-      "Compare a persona population's marginals with the PUMS file's weighted marginals: per census attribute the",
+      "Compare the sample's marginals with the PUMS file's weighted marginals (TVD per attribute).",
+      "Per census attribute the",
       "share of each value in the sample and in the population (PWGTP-weighted), and the total-variation distance.",
       "The population is filtered like the sample (--min-age/--states, by default read from the sample's provenance).",
       "Ages and incomes are grouped in bands."
