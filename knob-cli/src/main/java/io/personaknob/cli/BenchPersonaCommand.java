@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
     name = "persona",
     mixinStandardHelpOptions = true,
     description = {
-      "Measure persona population sampling: write a PUMS-format person file of --rows rows (and its housing file),",
+      "Measure persona population sampling (rows/s, peak heap) on a generated PUMS-format file.",
+      "Writes a PUMS-format person file of --rows rows (and its housing file),",
       "then draw --n personas by A-ES and by exact PPS, with and without the housing join (rows/s, peak heap).",
       "Run with a small heap to show that memory stays flat: KNOB_JAVA_OPTS=-Xmx64m ./knob bench persona --rows 3000000"
     })
