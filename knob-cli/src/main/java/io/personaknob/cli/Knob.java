@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
       EvalCommand.class,
       ReportCommand.class,
       DemoCommand.class,
+      PersonaCommand.class, // persona (knob-persona)
 
       StudioCommand.class, ReviewCommand.class, // studio, review (knob-studio)
       BenchCommand.class,
