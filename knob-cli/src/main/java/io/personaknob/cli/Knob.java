@@ -46,6 +46,7 @@ import picocli.CommandLine.Option;
       ReportCommand.class,
       DemoCommand.class,
 
+      SteerCommand.class, // steer run|stats|export (knob-steer)
       BenchCommand.class,
     })
 public final class Knob implements Runnable {

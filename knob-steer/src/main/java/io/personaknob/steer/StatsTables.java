@@ -200,7 +200,8 @@ public final class StatsTables {
     writeText(dir.resolve("template_stats.csv"), csv(templateStats));
   }
 
-  static void writeText(Path target, String text) {
+  /** Writes a text file atomically (UTF-8). */
+  public static void writeText(Path target, String text) {
     AtomicFile.write(target, tmp -> {
       try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         w.write(text);
