@@ -35,7 +35,14 @@ public final class SteerStats {
     if (o.bootstrap() > 0) Uncertainty.addIntervals(cells, rows, o.bootstrap(), o.seed());
     List<ObjectNode> ts = Scores.templates(pair, o.score());
     ObjectNode cal = null;
-    if (o.calibrate()) cal = Calibration.fit(StatsTables.readTable(examplesFile), tmpl);
+    if (o.calibrate()) {
+      try {
+        cal = Calibration.fit(StatsTables.readTable(examplesFile), tmpl);
+      } catch (io.personaknob.core.UserException e) {
+        // too little variation to calibrate (e.g. every judgment in one category): say so instead of failing the tables
+        cal = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("skipped", e.getMessage());
+      }
+    }
     ObjectNode sweep = null;
     if (o.sweepFull() > 0) {
       double callsPerExample = 2 + 4.0 * o.axisJudges() + 2;
