@@ -23,8 +23,39 @@ public final class Py {
   /** {@code round(x, digits)}: half-even on the exact binary value of x. */
   public static double round(double x, int digits) {
     if (Double.isNaN(x) || Double.isInfinite(x)) return x;
+    if (digits >= 0 && digits <= 8 && Math.abs(x) * POW10[Math.max(0, Math.min(8, digits))] < 1e9) {
+      // fast path, exact when x·10^d is not within 1e-6 of a half: the integer is then the correctly rounded
+      // one, and k / 10^d is the double nearest to that decimal (IEEE division), which is what Python returns
+      double p = POW10[digits];
+      double y = x * p;
+      double fl = Math.floor(y);
+      double frac = y - fl;
+      if (Math.abs(frac - 0.5) > 1e-6) {
+        double r = (frac < 0.5 ? fl : fl + 1) / p;
+        return r == 0.0 ? Math.copySign(0.0, x) : r;
+      }
+    }
     double r = new BigDecimal(x).setScale(digits, RoundingMode.HALF_EVEN).doubleValue();
     return r == 0.0 && (x < 0 || (x == 0 && 1 / x < 0)) ? -0.0 : r;
+  }
+
+  private static final double[] POW10 = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+
+  /** {@code round(statistics.mean(xs[0..n)), 4)}: the plain double mean unless it lies near a rounding tie. */
+  public static double meanRound4(double[] xs, int n) {
+    if (n == 0) throw new IllegalArgumentException("mean of no values");
+    double s = 0;
+    double max = 0;
+    for (int i = 0; i < n; i++) {
+      s += xs[i];
+      max = Math.max(max, Math.abs(xs[i]));
+    }
+    double m = s / n;
+    double y = m * 1e4;
+    double frac = y - Math.floor(y);
+    // the plain sum's error is below n·2^-52·max; far from a tie at 4 dp it cannot change the rounded value
+    if (Math.abs(frac - 0.5) > 1e-6 && n * max * 1e4 < 1e9) return round(m, 4);
+    return round(mean(xs, n), 4);
   }
 
   /** {@code round(x, 4)}. */

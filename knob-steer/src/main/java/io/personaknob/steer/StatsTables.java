@@ -80,7 +80,7 @@ public final class StatsTables {
   private static double m(List<ExampleRow> rs, ToDoubleFunction<ExampleRow> f) {
     double[] a = new double[rs.size()];
     for (int i = 0; i < a.length; i++) a[i] = f.applyAsDouble(rs.get(i));
-    return Py.round4(Py.mean(a, a.length));
+    return Py.meanRound4(a, a.length);
   }
 
   private static double rate(List<ExampleRow> rs, java.util.function.Predicate<ExampleRow> p) {

@@ -142,5 +142,18 @@ class ProtocolReproductionTest {
     assertEquals(0.125, Py.round(0.125, 3));
     assertEquals(0.12, Py.round(0.125, 2)); // half-even on an exact tie
     assertTrue(Files.exists(PublishedTablesTest.res("LICENSE")));
+    assertEquals(0.0312, Py.round4(0.03125)); // an exact binary tie: half-even
+    assertEquals(0.0313, Py.meanRound4(new double[] {0.0312, 0.0313, 0.03145}, 3)); // near-tie goes the exact way
+    // the fast paths agree with the exact BigDecimal route on values like the tables' (0.1 grids, means of few)
+    java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+    for (int i = 0; i < 20_000; i++) {
+      int n = 1 + r.nextInt(6);
+      double[] xs = new double[n];
+      for (int k = 0; k < n; k++) xs[k] = (r.nextInt(161) - 80) / (r.nextBoolean() ? 10.0 : 40.0) + (r.nextInt(4) == 0 ? r.nextDouble() : 0);
+      double exact = new java.math.BigDecimal(Py.mean(xs, n)).setScale(4, java.math.RoundingMode.HALF_EVEN).doubleValue();
+      assertEquals(exact, Py.meanRound4(xs, n), 0.0);
+      double x = xs[0] * 1.37;
+      assertEquals(new java.math.BigDecimal(x).setScale(4, java.math.RoundingMode.HALF_EVEN).doubleValue(), Py.round4(x), 0.0);
+    }
   }
 }
