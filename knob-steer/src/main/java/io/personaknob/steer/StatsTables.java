@@ -1,6 +1,6 @@
 package io.personaknob.steer;
 
-import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,21 +39,36 @@ public final class StatsTables {
   static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-  /** Reads an examples JSONL file (the library's examples schema). */
+  /** The columns the aggregates read; everything else (texts, prompts, judge reasons) is skipped unparsed. */
+  private static final java.util.Set<String> NEEDED = java.util.Set.of("template", "persona_pair", "scenario_id", "error",
+      "strict_pass", "axis_delta", "axis_delta_judge_mean", "axis_delta_judge_std", "axis_judge_mean_abs_disagreement",
+      "positive_delta", "negative_delta", "pairwise_positive_delta", "pairwise_negative_delta", "off_axis_problem",
+      "max_off_axis_category_likert", "usable_for_training", "max_style_abs_delta", "word_delta_frac", "response_token_jaccard",
+      "pos_repeated_token_frac", "neg_repeated_token_frac", "persona_echo", "judge_persona_echo", "refusal_or_ai_break",
+      "judge_refusal_or_ai_break", "likely_spurious_axis");
+
+  /**
+   * Reads an examples JSONL file (the library's examples schema), streaming: one parser over the file, only
+   * the columns the aggregates need are materialised.
+   */
   public static List<ExampleRow> readExamples(Path file) {
     List<ExampleRow> rows = new ArrayList<>();
-    JsonFactory jf = MAPPER.getFactory();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int ln = 0;
-      while ((line = r.readLine()) != null) {
-        ln++;
-        if (line.isBlank()) continue;
-        String where = file + " line " + ln;
-        JsonNode n;
-        try (JsonParser p = jf.createParser(line)) {
-          n = MAPPER.readTree(p);
-        } catch (IOException e) {
+    try (java.io.InputStream in = Files.newInputStream(file);
+         JsonParser p = MAPPER.getFactory().createParser(in)) {
+      JsonToken t;
+      while (true) {
+        try {
+          t = p.nextToken();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new UserException(file + " line " + e.getLocation().getLineNr() + ": not valid JSON");
+        }
+        if (t == null) break;
+        String where = file + " line " + p.currentTokenLocation().getLineNr();
+        if (t != JsonToken.START_OBJECT) throw new UserException(where + ": expected a JSON object");
+        ObjectNode n;
+        try {
+          n = needed(p);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
           throw new UserException(where + ": not valid JSON");
         }
         rows.add(ExampleRow.of(n, where));
@@ -65,6 +80,31 @@ public final class StatsTables {
     }
     if (rows.isEmpty()) throw new UserException(file + ": no examples");
     return rows;
+  }
+
+  private static ObjectNode needed(JsonParser p) throws IOException {
+    ObjectNode n = F.objectNode();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String k = p.currentName();
+      JsonToken t = p.nextToken();
+      if (k.equals("axis_judgments") && t == JsonToken.START_ARRAY) {
+        ArrayNode a = n.putArray(k);
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+          ObjectNode j = a.addObject();
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String jk = p.currentName();
+            JsonToken jt = p.nextToken();
+            if (jk.equals("axis_delta") && jt.isNumeric()) j.put("axis_delta", p.getDoubleValue());
+            else p.skipChildren();
+          }
+        }
+      } else if (NEEDED.contains(k) || (t.isScalarValue() && (k.startsWith("style_delta_") || k.startsWith("off_axis_")))) {
+        n.set(k, (JsonNode) p.readValueAsTree());
+      } else {
+        p.skipChildren();
+      }
+    }
+    return n;
   }
 
   /** Rows per template × persona pair. */
