@@ -35,6 +35,20 @@ class ProtocolReproductionTest {
   }
 
   @Test
+  void theLibraryCatalogLoadsWithItsStatuses() {
+    List<Inputs.Template> cat = Inputs.readCatalog(PublishedTablesTest.res("template_catalog.yaml"));
+    assertEquals(132, cat.size());
+    Map<String, Long> byStatus = cat.stream().collect(Collectors.groupingBy(Inputs.Template::status, Collectors.counting()));
+    assertEquals(Map.of("active", 100L, "catalog_only", 7L, "excluded", 25L), byStatus);
+    List<String> active = Inputs.activeTemplates(cat, java.util.Set.of());
+    assertEquals(100, active.size());
+    assertTrue(active.stream().allMatch(t -> t.indexOf("{persona}") >= 0 && t.indexOf("{persona}") == t.lastIndexOf("{persona}")));
+    // every template of the published pilot is an active catalog template in its runtime form
+    assertTrue(active.containsAll(published().stream().map(r -> r.get("template").asText()).distinct().toList()));
+    assertEquals(1, cat.get(0).line());
+  }
+
+  @Test
   void pythonRandomMatchesCPython() {
     // CPython 3.11: random.Random(24).random() and random.Random("abc").random()
     assertEquals(0.7123429878269185, new PyRandom(24).random());
