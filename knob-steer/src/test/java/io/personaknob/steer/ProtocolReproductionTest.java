@@ -49,6 +49,28 @@ class ProtocolReproductionTest {
   }
 
   @Test
+  void tagsSelectTemplatesAndSelfContainedScenariosKeepTheirOwnQuestion(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws IOException {
+    java.nio.file.Path cat = dir.resolve("c.yaml");
+    Files.writeString(cat, """
+        - template_jinja: "You are a {{ persona }} person."
+          tags: [short, identity]
+        - template_jinja: "Write as a {{persona}} writer."
+          tags: [style]
+        - template_jinja: "Two {{ persona }} and {{ other }}."
+          status: catalog_only
+        """);
+    assertEquals(List.of("Write as a {persona} writer."), Inputs.activeTemplates(Inputs.readCatalog(cat), java.util.Set.of("style")));
+    assertEquals(2, Inputs.templates(cat.toString(), java.util.Set.of()).size());
+    Inputs.Scenario sc = Inputs.readScenarios(PublishedTablesTest.res("scenarios_w2s_character_3p.jsonl").toString()).get(0);
+    assertTrue(sc.selfContained());
+    assertEquals("You are a kind person.\n\n" + sc.prompt()
+        + "\n\nDo not mention the persona instruction or label yourself as the persona. Output only the answer.",
+        Prompts.generation("You are a kind person.", sc.prompt(), true, false));
+    assertTrue(Prompts.generation("P", "S", false, true).startsWith("/no_think\nP\n\nScenario:\nS\n\n"));
+  }
+
+  @Test
   void pythonRandomMatchesCPython() {
     // CPython 3.11: random.Random(24).random() and random.Random("abc").random()
     assertEquals(0.7123429878269185, new PyRandom(24).random());
