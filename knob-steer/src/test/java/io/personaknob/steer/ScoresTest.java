@@ -66,6 +66,24 @@ class ScoresTest {
     assertTrue(uncertain > 0, "with two scenarios per cell some cells must straddle the line");
   }
 
+  static ExampleRow row(String t, double[] judges, double off) {
+    double mean = java.util.Arrays.stream(judges).average().orElseThrow();
+    return new ExampleRow(t, "p", "s", false, false, mean, mean, 0, 0, 0, 0, 0, 0, off, off, true, 0, 0, 0, 0, 0, false, false,
+        false, false, null, java.util.Map.of(), java.util.Map.of(), judges);
+  }
+
+  @Test
+  void bootstrapOfAnUnvaryingCellIsItsPointAndAnySpreadWidensIt() {
+    double[] iv = Uncertainty.bootstrap(List.of(row("t", new double[] {4, 4}, 1.6), row("t", new double[] {4, 4}, 1.6)), 300, 1);
+    double point = Scores.head(4, 1.6);
+    assertEquals(point, iv[0], 1e-12);
+    assertEquals(point, iv[1], 1e-12);
+    assertEquals(1.0, iv[4]); // 45.0 ≥ 31.25 in every resample
+    double[] wide = Uncertainty.bootstrap(List.of(row("t", new double[] {2, 6}, 1.6), row("t", new double[] {4, 4}, 1.6)), 2000, 1);
+    assertTrue(wide[0] < point && point < wide[1], java.util.Arrays.toString(wide)); // judges disagree: the interval opens
+    assertTrue(wide[2] < 4 && 4 < wide[3], java.util.Arrays.toString(wide));
+  }
+
   @Test
   void raschFitOrdersTemplatesLikeTheRawMeansButNotIdentically() {
     ObjectNode cal = r.calibration();
@@ -75,6 +93,21 @@ class ScoresTest {
     assertEquals(60, cal.get("templates").size());
     double rho = cal.get("spearman_measure_vs_raw_mean").doubleValue();
     assertTrue(rho > 0.8 && rho < 1.0, "rho " + rho);
+  }
+
+  @Test
+  void aNoiselessSweepStopsAtTheStartAndIsAlwaysRight() {
+    List<ExampleRow> rows = new java.util.ArrayList<>();
+    for (String t : List.of("a", "b", "c")) {
+      double axis = t.equals("a") ? 6 : t.equals("b") ? 1 : 3.2;
+      rows.add(row(t, new double[] {axis, axis}, 1.5));
+      rows.add(row(t, new double[] {axis, axis}, 1.5));
+    }
+    Uncertainty.Sweep s = Uncertainty.simulate(rows, 10, 2, 2, 1.96, 5, 12, 3);
+    assertEquals(3 * 10 * 12, s.fullCalls(), 1e-9);
+    assertEquals(3 * 2 * 12, s.adaptiveCalls(), 1e-9); // no residual spread: every interval is a point
+    assertEquals(1.0, s.adaptiveAccuracy());
+    assertEquals(1.0, s.fullAccuracy());
   }
 
   @Test
