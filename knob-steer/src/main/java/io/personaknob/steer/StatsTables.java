@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personaknob.core.AtomicFile;
 import io.personaknob.core.UserException;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +17,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -272,9 +270,5 @@ public final class StatsTables {
       throw new UserException(file + ": cannot read: " + e.getMessage(), e);
     }
     return out;
-  }
-
-  static Iterator<String> names(JsonNode n) {
-    return n.fieldNames();
   }
 }

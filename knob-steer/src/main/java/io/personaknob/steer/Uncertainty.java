@@ -1,6 +1,5 @@
 package io.personaknob.steer;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
@@ -212,12 +211,5 @@ public final class Uncertainty {
 
   private static double clamp(double x, double lo, double hi) {
     return Math.max(lo, Math.min(hi, x));
-  }
-
-  /** A compact JSON list of the cells whose interval straddles the line (for reports). */
-  public static ArrayNode uncertain(List<ObjectNode> cellScores) {
-    ArrayNode a = F.arrayNode();
-    for (ObjectNode c : cellScores) if ("uncertain".equals(c.path("decided").asText())) a.add(c.get("template").asText() + " × " + c.get("persona_pair").asText());
-    return a;
   }
 }
