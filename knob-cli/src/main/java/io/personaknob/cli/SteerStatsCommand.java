@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     description = {
       "Aggregate a steering examples file (the library's examples schema) into DIR/template_pair_stats.{jsonl,csv}"
           + " and DIR/template_stats.{jsonl,csv}: the library's columns, rounding and row order.",
-      "Also writes DIR/template_pair_scores.jsonl (HEAD score, six-factor score, 95% bootstrap interval, pass/fail/uncertain),"
+      "Also writes DIR/template_pair_scores.jsonl (HEAD score, six-factor score, 95%% bootstrap interval, pass/fail/uncertain),"
           + " DIR/template_scores.jsonl (score, score_t, Hub score), DIR/calibration.json (many-facet Rasch fit of the axis"
           + " judges) and DIR/adaptive_sweep.json (calls an adaptive sweep saves)."
     })
