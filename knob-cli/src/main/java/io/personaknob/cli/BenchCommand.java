@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       BenchLlmCommand.class,
       BenchTrainCommand.class,
       BenchPersonaCommand.class,
+      BenchSteerCommand.class,
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

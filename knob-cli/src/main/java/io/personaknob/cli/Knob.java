@@ -48,6 +48,7 @@ import picocli.CommandLine.Option;
       PersonaCommand.class, // persona (knob-persona)
 
       StudioCommand.class, ReviewCommand.class, // studio, review (knob-studio)
+      SteerCommand.class, // steer run|stats|export (knob-steer)
       BenchCommand.class,
     })
 public final class Knob implements Runnable {
