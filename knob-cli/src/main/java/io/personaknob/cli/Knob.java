@@ -47,6 +47,7 @@ import picocli.CommandLine.Option;
       DemoCommand.class,
 
       BenchCommand.class,
+      SteerCommand.class,
     })
 public final class Knob implements Runnable {
 
