@@ -106,8 +106,8 @@ public final class ContrastPairs {
         if (line.isBlank()) continue;
         try {
           JsonNode o = JSON.readTree(line);
-          if (o != null && o.has("positive") && o.has("negative")) return Kind.PLAIN;
-          if (o != null && o.has("chosen") && o.has("rejected")) return Kind.DPO;
+          if (o != null && (o.has("positive") || o.has("negative"))) return Kind.PLAIN;
+          if (o != null && (o.has("chosen") || o.has("rejected"))) return Kind.DPO;
         } catch (JsonProcessingException e) {
           // PersonaData reports it with line and column
         }
