@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       SteerVectorCommand.class,
       SteerMonitorCommand.class,
+      SteerSweepCommand.class,
     })
 final class SteerCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
