@@ -144,6 +144,11 @@ class SteerVectorCommandTest {
     assertEquals(0, Cli.run("generate", "--model", model.toString(), "--prompt", "Hi", "--max-tokens", "2", "--steer", other.toString(),
         "--steer-any-model").code());
 
+    // serve checks its vectors before it listens
+    Cli sv = Cli.run("serve", "--model", model.toString(), "--port", "0", "--steer", wide.toString());
+    assertEquals(1, sv.code(), sv.toString());
+    assertTrue(sv.err().contains("hidden size"), sv.err());
+
     // NaN inside a file that otherwise parses
     byte[] bytes = Files.readAllBytes(vector);
     ByteBufferNaN.plant(bytes);
