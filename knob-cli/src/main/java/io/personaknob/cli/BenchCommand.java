@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
       BenchServeCommand.class,
       BenchLlmCommand.class,
       BenchTrainCommand.class,
-      BenchSteerCommand.class,
+      BenchVectorsCommand.class,
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

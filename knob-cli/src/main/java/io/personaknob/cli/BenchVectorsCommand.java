@@ -27,13 +27,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code knob bench steer}: hidden-state extraction tokens/s, and greedy generation tokens/s with and
+ * {@code knob bench vectors}: hidden-state extraction tokens/s, and greedy generation tokens/s with and
  * without steering (the fused inference path with the steering addition after every block), measured in
  * one process on a random model, interleaved round by round (the machine may be shared).
  */
-@Command(name = "steer", mixinStandardHelpOptions = true,
+@Command(name = "vectors", mixinStandardHelpOptions = true,
     description = "Hidden-state extraction tokens/s; generation tokens/s with and without a steering vector (docs/benchmarks.md).")
-final class BenchSteerCommand implements Callable<Integer> {
+final class BenchVectorsCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--arch", defaultValue = "qwen2", description = "Architecture (default: ${DEFAULT-VALUE}).") String arch;
@@ -49,7 +49,7 @@ final class BenchSteerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     LmEngine.setThreads(threads);
-    Path dir = Files.createTempDirectory("knob-bench-steer");
+    Path dir = Files.createTempDirectory("knob-bench-vectors");
     try {
       ObjectNode cfg = ModelFactory.config(arch, size, Tokenizers.BYTE_LEVEL_VOCAB, 256, 258, Math.max(1024, seq + newTokens + 40));
       try (CausalLM m = ModelFactory.random(cfg, 1, Device.cpu())) {
@@ -58,7 +58,7 @@ final class BenchSteerCommand implements Callable<Integer> {
       Tokenizers.writeByteLevel(dir);
       try (DjlLanguageModel lm = LanguageModels.load(dir, "cpu")) {
         var c = lm.model().config();
-        out.printf("# knob bench steer: %s %s, %,d parameters, %d layers, hidden %d, %d cores, %d torch threads, Java %s%n",
+        out.printf("# knob bench vectors: %s %s, %,d parameters, %d layers, hidden %d, %d cores, %d torch threads, Java %s%n",
             arch, size, lm.info().parameters(), c.numLayers(), c.hiddenSize(), Runtime.getRuntime().availableProcessors(),
             LmEngine.threads(), Runtime.version());
         Random rnd = new Random(3);
