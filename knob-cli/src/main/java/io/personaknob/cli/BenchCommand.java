@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       BenchTrainCommand.class,
       BenchPersonaCommand.class,
       BenchSteerCommand.class,
+      BenchVectorsCommand.class,
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

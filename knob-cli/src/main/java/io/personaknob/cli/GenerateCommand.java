@@ -52,6 +52,8 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Mixin SamplingOptions sampling = new SamplingOptions();
 
+  @Mixin SteerOptions steering = new SteerOptions();
+
   @Override
   public Integer call() {
     CommandLine cl = spec.commandLine();
@@ -63,6 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
     PrintWriter err = cl.getErr();
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
       if (lm.tokenizer() == null) throw new UserException(model + ": no tokenizer.json; generate needs one");
+      steering.apply(lm, err);
       int[] ids;
       if (chat) {
         ChatTemplate t = lm.chatTemplate().orElseThrow(() -> new UserException(

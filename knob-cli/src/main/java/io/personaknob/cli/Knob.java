@@ -48,7 +48,7 @@ import picocli.CommandLine.Option;
       PersonaCommand.class, // persona (knob-persona)
 
       StudioCommand.class, ReviewCommand.class, // studio, review (knob-studio)
-      SteerCommand.class, // steer run|stats|export (knob-steer)
+      SteerCommand.class, // steer run|stats|export (knob-steer), vector|monitor|sweep (knob-lm, -train, -eval)
       BenchCommand.class,
     })
 public final class Knob implements Runnable {

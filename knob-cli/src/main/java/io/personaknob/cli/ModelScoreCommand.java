@@ -61,6 +61,8 @@ final class ModelScoreCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
   String device;
 
+  @picocli.CommandLine.Mixin SteerOptions steering = new SteerOptions();
+
   record Item(int line, ObjectNode row, String prompt, String completion) {}
 
   @Override
@@ -70,6 +72,7 @@ final class ModelScoreCommand implements Callable<Integer> {
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
       Tokenizer tok = lm.tokenizer();
       if (tok == null) throw new UserException(model + ": no tokenizer.json; scoring text needs one");
+      steering.apply(lm, spec.commandLine().getErr());
       List<int[]> prompts = new ArrayList<>();
       List<int[]> completions = new ArrayList<>();
       for (Item it : items) {

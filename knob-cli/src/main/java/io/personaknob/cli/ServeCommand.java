@@ -32,6 +32,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (Hugging Face layout).")
   Path model;
 
+  @picocli.CommandLine.Mixin SteerOptions steering = new SteerOptions();
+
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
   String host;
 
@@ -74,6 +76,7 @@ final class ServeCommand implements Callable<Integer> {
       throw new UserException("--host " + host + ": unknown host");
     }
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
+      steering.apply(lm, err);
       serve(lm, out, err, loopback);
     } finally {
       finished.countDown();

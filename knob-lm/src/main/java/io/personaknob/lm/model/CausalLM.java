@@ -341,6 +341,92 @@ public abstract sealed class CausalLM implements AutoCloseable permits LlamaMode
     return params.containsKey(name);
   }
 
+  // ---------------------------------------------------------------- residual stream: steering and capture
+
+  /** Per-layer additions to the residual stream (activation steering), or null. */
+  private volatile Map<Integer, NDArray> steering;
+  private NDManager steeringManager;
+  /** Layers whose residual stream the current {@link #forwardHidden} call records, and what it recorded. */
+  private java.util.Set<Integer> captureLayers;
+  private Map<Integer, NDArray> captured;
+
+  /**
+   * Adds {@code delta[layer]} (a vector of hidden size) to the residual stream after that block, at every
+   * position, in every later forward pass (generation, scoring, serving, training forwards) — what
+   * llama.cpp's {@code --control-vector} does. Layers are 0-based block indices; a layer mapped to an
+   * all-zero vector is skipped, so a zero coefficient leaves the computation exactly as without steering.
+   * Null or empty removes steering.
+   */
+  public synchronized void setSteering(Map<Integer, float[]> delta) {
+    if (steeringManager != null) steeringManager.close();
+    steeringManager = null;
+    steering = null;
+    if (delta == null || delta.isEmpty()) return;
+    NDManager m = manager.newSubManager(device);
+    Map<Integer, NDArray> s = new java.util.HashMap<>();
+    for (var e : delta.entrySet()) {
+      int layer = e.getKey();
+      float[] v = e.getValue();
+      if (layer < 0 || layer >= config.numLayers()) {
+        m.close();
+        throw new UserException("steering layer " + layer + " is outside the model's layers 0.." + (config.numLayers() - 1));
+      }
+      if (v.length != config.hiddenSize()) {
+        m.close();
+        throw new UserException("steering vector for layer " + layer + " has " + v.length + " values, the model's hidden size is " + config.hiddenSize());
+      }
+      boolean zero = true;
+      for (float x : v) zero &= x == 0f;
+      if (!zero) s.put(layer, m.create(v, new Shape(config.hiddenSize())));
+    }
+    if (s.isEmpty()) {
+      m.close();
+      return;
+    }
+    steeringManager = m;
+    steering = Map.copyOf(s);
+  }
+
+  /** The layers that currently receive a steering addition (empty when none). */
+  public java.util.Set<Integer> steeredLayers() {
+    Map<Integer, NDArray> s = steering;
+    return s == null ? java.util.Set.of() : s.keySet();
+  }
+
+  /**
+   * Called by the families after each block with the residual stream h (B,T,C): adds the layer's steering
+   * vector, then records h for {@link #forwardHidden}. Returns the stream the next block reads.
+   */
+  protected final NDArray afterLayer(int layer, NDArray h) {
+    Map<Integer, NDArray> s = steering;
+    if (s != null) {
+      NDArray d = s.get(layer);
+      if (d != null) h = h.add(d);
+    }
+    if (captureLayers != null && captureLayers.contains(layer)) captured.put(layer, h.duplicate());
+    return h;
+  }
+
+  /**
+   * The residual stream after each of {@code layers} (0-based blocks; after steering, if any), each (B,T,C)
+   * float32 attached to {@code inputIds}' manager. The forward pass runs to the last block (the output head
+   * only on the last position). Call without gradients; not for concurrent use on one model.
+   */
+  public synchronized Map<Integer, NDArray> forwardHidden(NDArray inputIds, boolean[][] mask, java.util.Set<Integer> layers) {
+    for (int l : layers) {
+      if (l < 0 || l >= config.numLayers()) throw new UserException("layer " + l + " is outside the model's layers 0.." + (config.numLayers() - 1));
+    }
+    captureLayers = layers;
+    captured = new java.util.HashMap<>();
+    try {
+      forward(inputIds, mask, null, true);
+      return captured;
+    } finally {
+      captureLayers = null;
+      captured = null;
+    }
+  }
+
   // ---------------------------------------------------------------- forward
 
   /** A fresh KV cache for a batch (buffers start at 64 positions and double when full). */
@@ -497,6 +583,7 @@ public abstract sealed class CausalLM implements AutoCloseable permits LlamaMode
 
   @Override
   public void close() {
+    steering = null;
     manager.close();
   }
 }

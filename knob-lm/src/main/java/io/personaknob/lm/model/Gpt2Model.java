@@ -115,7 +115,7 @@ public final class Gpt2Model extends CausalLM {
       }
       h = h.add(linear(attention(q, k, v, bias), p + "attn.c_proj"));
       x = layerNorm(h, p + "ln_2");
-      h = h.add(linear(activation(linear(x, p + "mlp.c_fc")), p + "mlp.c_proj"));
+      h = afterLayer(i, h.add(linear(activation(linear(x, p + "mlp.c_fc")), p + "mlp.c_proj")));
     }
     if (lastOnly) h = lastPosition(h);
     h = layerNorm(h, "ln_f");

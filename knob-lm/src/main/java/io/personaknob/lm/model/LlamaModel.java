@@ -130,7 +130,7 @@ public final class LlamaModel extends CausalLM {
       x = rmsNorm(h, param(p + "post_attention_layernorm.weight"));
       NDArray g = linear(x, p + "mlp.gate_proj");
       NDArray u = linear(x, p + "mlp.up_proj");
-      h = h.add(linear(Activation.sigmoid(g).mul(g).mul(u), p + "mlp.down_proj"));
+      h = afterLayer(i, h.add(linear(Activation.sigmoid(g).mul(g).mul(u), p + "mlp.down_proj")));
     }
     if (lastOnly) h = lastPosition(h);
     h = rmsNorm(h, param("model.norm.weight"));
@@ -243,7 +243,7 @@ public final class LlamaModel extends CausalLM {
       NDList gu = lin(normalized(h, eps, mhalf), w.get(p + "gate_up"), w.get(p + "gate_up_bias")).split(2, 2);
       NDArray g = gu.get(0);
       NDArray act = Activation.sigmoid(g).muli(g).muli(gu.get(1));
-      h = h.addi(lin(act, param(p + "mlp.down_proj.weight"), c.mlpBias() ? param(p + "mlp.down_proj.bias") : null));
+      h = afterLayer(i, h.addi(lin(act, param(p + "mlp.down_proj.weight"), c.mlpBias() ? param(p + "mlp.down_proj.bias") : null)));
     }
     if (lastOnly) h = lastPosition(h);
     h = normalized(h, eps, mhalf).muli(param("model.norm.weight"));
