@@ -45,6 +45,7 @@ import picocli.CommandLine.Option;
       EvalCommand.class,
       ReportCommand.class,
       DemoCommand.class,
+      BuildCommand.class, // build (knob-build)
 
       BenchCommand.class,
     })
