@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       BenchServeCommand.class,
       BenchLlmCommand.class,
       BenchTrainCommand.class,
+      BenchBuildCommand.class,
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
