@@ -20,7 +20,8 @@ public final class Schemas {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   private static ObjectNode str() {
-    return F.objectNode().put("type", "string").put("minLength", 1);
+    // no minLength: OpenAI's strict structured outputs reject it; emptiness is checked by violation()
+    return F.objectNode().put("type", "string");
   }
 
   private static ObjectNode bool() {
@@ -168,7 +169,7 @@ public final class Schemas {
         return v.isBoolean() ? null : path + ": expected true or false";
       case "string":
         if (!v.isTextual()) return path + ": expected a string";
-        if (s.has("minLength") && v.asText().strip().length() < s.get("minLength").asInt()) return path + ": empty";
+        if (v.asText().isBlank()) return path + ": empty";
         return null;
       default:
         return null;

@@ -194,6 +194,29 @@ class PlanAndInputTest {
   }
 
   @Test
+  void seedScenesDrawnFromTopicsByTheFirstGenerator(@TempDir Path tmp) throws Exception {
+    try (Fixture f = new Fixture(tmp)) {
+      BuildOptions o = f.options(5, null);
+      o.topics = List.of("cooking", "taxes");
+      assertEquals(0, f.run(o, BuildSession.Stages.PLAN), f.err);
+      List<BuildRow> rows = f.rows();
+      assertEquals(5, rows.size());
+      // 5 rows over 2 topics: 3 + 2 scenes, one call per topic, by gen-a
+      assertEquals(Map.of("llm:gen-a:cooking", 3, "llm:gen-a:taxes", 2), count(rows.stream().map(r -> r.seedSource).toList()));
+      assertEquals(2, f.server.requests());
+      assertTrue(f.server.received().stream().allMatch(q -> q.model().equals("gen-a")));
+      assertEquals(5, rows.stream().map(r -> r.seedScene).distinct().count());
+      // planning again (a new directory, same options) is served from the same store
+      BuildOptions again = f.options(5, null);
+      again.topics = List.of("cooking", "taxes");
+      again.dir = tmp.resolve("build2");
+      again.store = f.build.resolve("store.sqlite");
+      assertEquals(0, f.run(again, BuildSession.Stages.PLAN), f.err);
+      assertEquals(2, f.server.requests());
+    }
+  }
+
+  @Test
   void promptOverridesAreRecordedByHash(@TempDir Path tmp) throws Exception {
     try (Fixture f = new Fixture(tmp)) {
       Files.createDirectories(f.build.resolve("prompts"));
