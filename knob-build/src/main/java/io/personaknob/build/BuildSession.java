@@ -193,6 +193,16 @@ public final class BuildSession {
             }
             if (changed) dirty.set(true);
             done.incrementAndGet();
+          } catch (UserException e) {
+            throw e;
+          } catch (RuntimeException e) {
+            // a bug must not lose the other rows' work: the row is recorded as failed with the error
+            BuildRow w = BuildRow.fromJson(live.get(i).toJson());
+            w.reasons = new ArrayList<>(List.of("internal error: " + e));
+            w.status = BuildRow.FAILED;
+            if (w.stage.equals(BuildRow.PLAN)) w.stage = BuildRow.SYNTHESIZE;
+            live.set(i, w);
+            dirty.set(true);
           } finally {
             slots.release();
           }

@@ -84,6 +84,8 @@ public final class BuildBench {
       int passed = (int) out.stream().filter(r -> r.status.equals(BuildRow.REVIEW)).count();
       int rejected = (int) out.stream().filter(r -> r.status.equals(BuildRow.REJECTED)).count();
       int failed = (int) out.stream().filter(r -> r.status.equals(BuildRow.FAILED)).count();
+      out.stream().filter(r -> r.status.equals(BuildRow.FAILED)).map(r -> r.reasons.toString()).distinct().limit(3)
+          .forEach(m -> System.err.println("knob bench build: failed row: " + m));
       // the re-run: rows are done, so nothing is processed; force the cache path by clearing the statuses
       for (BuildRow r : out) if (!r.status.equals(BuildRow.FAILED)) {
         r.stage = BuildRow.PLAN;
