@@ -46,7 +46,7 @@ public final class BuildBench {
       Path yaml = dir.resolve("knob.yaml");
       Files.writeString(yaml, """
           providers:
-            loop: {base_url: %s, max_in_flight: 256, max_retries: 0}
+            loop: {base_url: %s, max_in_flight: 256, max_retries: 2, backoff_base_ms: 50}
           models:
             gen-a: {provider: loop, model: gen-a, max_tokens: 1500}
             gen-b: {provider: loop, model: gen-b, max_tokens: 1500}
