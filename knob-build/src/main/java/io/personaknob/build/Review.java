@@ -32,7 +32,10 @@ import java.util.TreeMap;
  * an integer rating (a pass when ≥ the pass rating, default 4). Rule {@code majority} (default): a row is
  * accepted when, for every check any reviewer gave it, a strict majority of that check's reviewers said pass
  * (unsure is not pass); rule {@code all}: every reviewer passed every check. A later verdict of the same
- * reviewer on the same check replaces the earlier one.
+ * reviewer on the same check replaces the earlier one, and a JSONL line whose verdict is null withdraws it (the
+ * studio's review log writes an undo that way), so the studio's full log can be imported as it is. Check ids
+ * are taken as given: the studio's own ids ({@code scenario_needs_traits}, {@code reject_K_fails_K},
+ * {@code reject_K_no_worse}, {@code realistic}) work as well as the recommended ones.
  */
 public final class Review {
   private Review() {}
@@ -51,7 +54,12 @@ public final class Review {
     return dir.resolve("review-queue.jsonl");
   }
 
-  /** Writes the queue: one line per row waiting for review, with the checks to answer. */
+  /**
+   * Writes the queue: one line per row waiting for review — the whole build row (PersonaKnob columns plus the
+   * build columns, so the studio's {@code knob review queue --rows} reads it as a build rows file) with
+   * {@code item_id} and the {@code checks} to answer. Unlike rows.jsonl it holds only rows with text, so every
+   * line passes knob-core's reader.
+   */
   public static void writeQueue(Path dir, List<BuildRow> rows) {
     List<String> lines = new ArrayList<>();
     for (BuildRow r : rows) {
@@ -61,8 +69,7 @@ public final class Review {
       q.put("item_id", r.buildId);
       ArrayNode c = q.putArray("checks");
       checks(r).forEach(c::add);
-      for (String k : List.of("mask", "seed_scene", "context", "trigger", "prompt", "golden", "reject_A", "reject_T",
-          "reject_E", "reject_C", "generator", "verifier")) q.set(k, o.get(k));
+      q.setAll(o);
       lines.add(Json.write(q));
     }
     BuildState.writeJsonl(queueFile(dir), lines);
@@ -89,6 +96,11 @@ public final class Review {
         ignored++;
         continue;
       }
+      if (v.verdict() == null) { // withdrawn (the studio's review log writes undo as a null verdict)
+        var byReviewer = m.getOrDefault(v.itemId(), Map.of()).get(v.check());
+        if (byReviewer != null) byReviewer.remove(v.reviewer());
+        continue;
+      }
       String verdict = v.verdict().strip().toLowerCase(Locale.ROOT);
       if (!List.of("pass", "fail", "unsure").contains(verdict)) {
         try {
@@ -100,6 +112,8 @@ public final class Review {
       m.computeIfAbsent(v.itemId(), k -> new TreeMap<>()).computeIfAbsent(v.check(), k -> new LinkedHashMap<>())
           .put(v.reviewer(), verdict);
     }
+    for (var item : m.values()) item.values().removeIf(Map::isEmpty);
+    m.values().removeIf(Map::isEmpty);
     int acc = 0, rej = 0;
     for (var e : m.entrySet()) {
       BuildRow r = byId.get(e.getKey());
@@ -143,8 +157,10 @@ public final class Review {
           } catch (IOException e) {
             throw new UserException(where + ": json: not valid JSON");
           }
+          JsonNode vv = n.get("verdict");
+          String verdict = vv != null && vv.isNull() ? null : field(n, "verdict", where);
           out.add(new Verdict(field(n, "item_id", where), field(n, "reviewer", where), field(n, "check", where),
-              field(n, "verdict", where), where));
+              verdict, where));
         }
       } catch (IOException e) {
         throw new UserException(file + ": cannot read: " + e.getMessage());

@@ -168,6 +168,10 @@ class BuildPipelineTest {
       assertStatus(byPlant.get("bad-schema"), "synthesize", "failed", "missing key 'golden'");
       assertStatus(byPlant.get("not-needed"), "verify", "rejected", "verifier_trait_not_needed:" + byPlant.get("not-needed").dims().get(0));
       assertStatus(byPlant.get("fine"), "review", "review", null);
+      // the review queue holds only the row in review, as whole build rows that knob-core reads (rows.jsonl
+      // cannot be read whole by PersonaData.readAll while it holds failed rows without text)
+      List<io.personaknob.core.data.PersonaRow> queued = PersonaData.readAll(Review.queueFile(f.build));
+      assertEquals(List.of(byPlant.get("fine").buildId), queued.stream().map(io.personaknob.core.data.PersonaRow::id).toList());
       // a rejected reject_k on its own dimension: every reject loses; the planted row lost on each own dimension
       long ownLosses = byPlant.get("reject-better").reasons.stream().filter(s -> s.startsWith("order_golden_not_better:")).count();
       assertEquals(byPlant.get("reject-better").dims().size(), ownLosses);

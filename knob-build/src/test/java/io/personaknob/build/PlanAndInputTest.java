@@ -183,6 +183,17 @@ class PlanAndInputTest {
       Review.Outcome all = Review.apply(again, csv, "all", 4);
       assertEquals(0, all.accepted());
       assertEquals(List.of("review:realistic (2 of 3 reviewers passed)"), again.get(0).reasons);
+      // the studio's review log: oldest first, an undo is a null verdict; its own check ids
+      Path log = tmp.resolve("review-log.jsonl");
+      Files.writeString(log, String.join("\n",
+          "{\"id\":1,\"item_id\":\"" + b + "\",\"reviewer\":\"ann\",\"check\":\"reject_A_fails_A\",\"verdict\":\"fail\",\"time\":\"t\",\"source\":\"web\"}",
+          "{\"id\":2,\"item_id\":\"" + b + "\",\"reviewer\":\"ann\",\"check\":\"reject_A_fails_A\",\"verdict\":null,\"time\":\"t\",\"source\":\"web\"}",
+          "{\"id\":3,\"item_id\":\"" + b + "\",\"reviewer\":\"ann\",\"check\":\"scenario_needs_traits\",\"verdict\":\"pass\",\"time\":\"t\",\"source\":\"web\"}") + "\n");
+      List<BuildRow> fromLog = f.rows();
+      Review.Outcome lo = Review.apply(fromLog, log, "majority", 4);
+      assertEquals(1, lo.accepted(), "the withdrawn fail no longer counts");
+      assertEquals(BuildRow.ACCEPTED, fromLog.get(1).status);
+      assertFalse(fromLog.get(1).checks.path("review").has("reject_A_fails_A"));
       Path bad = tmp.resolve("bad.jsonl");
       Files.writeString(bad, "{\"item_id\": \"" + a + "\", \"reviewer\": \"ann\", \"check\": \"realistic\", \"verdict\": \"maybe\"}\n");
       UserException e = assertThrows(UserException.class, () -> Review.apply(f.rows(), bad, "majority", 4));

@@ -47,6 +47,7 @@ import picocli.CommandLine.Option;
       DemoCommand.class,
       BuildCommand.class, // build (knob-build)
 
+      StudioCommand.class, ReviewCommand.class, // studio, review (knob-studio)
       BenchCommand.class,
     })
 public final class Knob implements Runnable {
