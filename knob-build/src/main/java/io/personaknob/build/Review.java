@@ -57,7 +57,7 @@ public final class Review {
   /**
    * Writes the queue: one line per row waiting for review — the whole build row (PersonaKnob columns plus the
    * build columns, so the studio's {@code knob review queue --rows} reads it as a build rows file) with
-   * {@code item_id} and the {@code checks} to answer. Unlike rows.jsonl it holds only rows with text, so every
+   * {@code item_id} and the {@code review_checks} to answer. Unlike rows.jsonl it holds only rows with text, so every
    * line passes knob-core's reader.
    */
   public static void writeQueue(Path dir, List<BuildRow> rows) {
@@ -67,9 +67,9 @@ public final class Review {
       ObjectNode o = r.toJson();
       ObjectNode q = Json.MAPPER.createObjectNode();
       q.put("item_id", r.buildId);
-      ArrayNode c = q.putArray("checks");
-      checks(r).forEach(c::add);
       q.setAll(o);
+      ArrayNode c = q.putArray("review_checks");
+      checks(r).forEach(c::add);
       lines.add(Json.write(q));
     }
     BuildState.writeJsonl(queueFile(dir), lines);

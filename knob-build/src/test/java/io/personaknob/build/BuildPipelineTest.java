@@ -85,7 +85,7 @@ class BuildPipelineTest {
       assertEquals(11, queue.size());
       JsonNode q0 = Json.read(queue.get(0));
       assertEquals(rows.get(0).buildId, q0.path("item_id").asText());
-      assertEquals(Review.checks(rows.get(0)).size(), q0.path("checks").size());
+      assertEquals(Review.checks(rows.get(0)).size(), q0.path("review_checks").size());
 
       // verdicts: two reviewers pass every check of every row, except that both fail "realistic" on row 1
       StringBuilder v = new StringBuilder();

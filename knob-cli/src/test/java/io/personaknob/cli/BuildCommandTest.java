@@ -135,6 +135,54 @@ class BuildCommandTest {
     }
   }
 
+  /** The round trip with the studio (issue 12): build queue -> knob review queue/import/export -> knob build review. */
+  @Test
+  void reviewRoundTripThroughTheStudio(@TempDir Path tmp) throws Exception {
+    try (ScriptedOpenAiServer s = new ScriptedOpenAiServer()) {
+      s.script(new BuildScript());
+      Path y = yaml(tmp, s.baseUrl());
+      Path d = tmp.resolve("b");
+      Path sc = tmp.resolve("scenes.jsonl");
+      Files.writeString(sc, "{\"text\": \"A fine scene.\"}\n{\"text\": \"Another fine scene.\"}\n"
+          + "{\"text\": \"A bad one PLANT:non-json here.\"}\n");
+      Cli r = Cli.run("build", "run", "--config", y.toString(), "--dir", d.toString(), "--n", "3", "--seed", "2",
+          "--seed-scenes", sc.toString(), "--generators", "gen-a", "--verifier", "ver", "--judges", "judge-a",
+          "--masks", "AT", "--order-dims", "mask");
+      assertEquals(0, r.code(), r.toString());
+      Path db = tmp.resolve("studio.sqlite");
+      Cli q = Cli.run("review", "queue", "--db", db.toString(), "--rows", d.resolve("review-queue.jsonl").toString());
+      assertEquals(0, q.code(), q.toString());
+      List<String> ids = new ArrayList<>();
+      for (String l : Files.readAllLines(d.resolve("review-queue.jsonl"))) ids.add(Json.read(l).path("item_id").asText());
+      assertEquals(2, ids.size(), "the failed row is not queued");
+      // two reviewers: the first row passes everything, the second fails realistic for both
+      StringBuilder csv = new StringBuilder("item_id,reviewer,check,verdict\n");
+      for (String who : List.of("ann", "bob")) {
+        for (String c : List.of("scenario_needs_traits", "reject_A_fails_A", "reject_A_no_worse", "reject_T_fails_T",
+            "reject_T_no_worse", "realistic")) {
+          csv.append(ids.get(0)).append(',').append(who).append(',').append(c).append(",pass\n");
+          csv.append(ids.get(1)).append(',').append(who).append(',').append(c).append(c.equals("realistic") ? ",fail\n" : ",pass\n");
+        }
+      }
+      Path v = tmp.resolve("v.csv");
+      Files.writeString(v, csv);
+      Cli imp = Cli.run("review", "import", "--db", db.toString(), "--reviews", v.toString());
+      assertEquals(0, imp.code(), imp.toString());
+      Path log = tmp.resolve("log.jsonl");
+      Cli ex = Cli.run("review", "export", "--db", db.toString(), "--log", log.toString());
+      assertEquals(0, ex.code(), ex.toString());
+      Cli br = Cli.run("build", "review", "--dir", d.toString(), "--verdicts", log.toString());
+      assertEquals(0, br.code(), br.toString());
+      assertTrue(br.out().startsWith("24 verdicts: 1 rows accepted, 1 rejected, 0 still waiting"), br.out());
+      Cli st = Cli.run("build", "status", "--dir", d.toString(), "--json");
+      JsonNode j = Json.read(st.out());
+      assertEquals(1, j.path("statuses").path("accepted").asInt());
+      assertEquals(1, j.path("statuses").path("rejected").asInt());
+      assertEquals(1, j.path("statuses").path("failed").asInt());
+      assertEquals(0.5, j.path("pass_rates").path("review").path("rate").asDouble());
+    }
+  }
+
   @Test
   void everyBuildHelpRendersCleanly() {
     for (String sub : List.of("", "plan", "synthesize", "verify", "run", "review", "release", "status")) {
