@@ -28,14 +28,23 @@ final class Asker {
 
   /** The first-attempt request (also what --dry-run counts). */
   static ChatRequest request(String model, List<Message> msgs, JsonNode schema) {
-    return new ChatRequest(model, msgs, null, null, null, schema, null, 0);
+    return request(model, msgs, schema, 0);
+  }
+
+  /** {@code sample} &gt; 0 makes a deliberate new call for the same messages (a cache key of its own; never sent). */
+  static ChatRequest request(String model, List<Message> msgs, JsonNode schema, int sample) {
+    return new ChatRequest(model, msgs, null, null, null, schema, null, sample);
   }
 
   static Result ask(LlmClient client, String model, List<Message> msgs, JsonNode schema, int maxRepairs) {
+    return ask(client, model, msgs, schema, maxRepairs, 0);
+  }
+
+  static Result ask(LlmClient client, String model, List<Message> msgs, JsonNode schema, int maxRepairs, int sample) {
     List<Message> conv = new ArrayList<>(msgs);
     List<String> keys = new ArrayList<>();
     for (int round = 0; ; round++) {
-      LlmClient.CallResult r = client.call(request(model, conv, schema));
+      LlmClient.CallResult r = client.call(request(model, conv, schema, sample));
       keys.add(r.key());
       if (!r.ok()) return new Result(null, "call failed: " + r.error(), true, r.cancelled(), keys);
       String content = r.response().content();

@@ -30,4 +30,6 @@ public final class BuildOptions {
   public Path prompts;
   public int concurrency = 16;
   public boolean dryRun;
+  /** Retry failed rows with new calls (a new sample index) instead of the cached replies. */
+  public boolean resampleFailed;
 }

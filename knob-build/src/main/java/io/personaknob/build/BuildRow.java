@@ -30,6 +30,8 @@ public final class BuildRow {
 
   public String buildId;
   public int index;
+  /** How often the row was deliberately re-sampled after a failure ({@code --resample-failed}); 0 at first. */
+  public int attempt;
   public String mask;
   public String seedScene;
   public String seedSource;
@@ -106,6 +108,7 @@ public final class BuildRow {
     ArrayNode j = o.putArray("judges");
     judges.forEach(j::add);
     o.put("index", index);
+    if (attempt > 0) o.put("attempt", attempt);
     o.put("seed_source", seedSource);
     ObjectNode pv = o.putObject("prompt_versions");
     promptVersions.forEach(pv::put);
@@ -119,6 +122,7 @@ public final class BuildRow {
     BuildRow r = new BuildRow();
     r.buildId = text(o, "build_id");
     r.index = o.path("index").asInt();
+    r.attempt = o.path("attempt").asInt(0);
     List<Dimension> ds = new ArrayList<>();
     for (JsonNode d : o.path("mask")) Dimension.parse(d.asText()).ifPresent(ds::add);
     r.mask = Masks.canonical(ds);

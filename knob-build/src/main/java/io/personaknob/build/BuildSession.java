@@ -178,6 +178,7 @@ public final class BuildSession {
           try {
             if (client.isCancelled()) return;
             BuildRow w = BuildRow.fromJson(live.get(i).toJson()); // a working copy; published when a stage ends
+            if (o.resampleFailed && w.status.equals(BuildRow.FAILED)) w.attempt++;
             boolean changed = false;
             if (synth && w.needsSynthesis()) {
               if (!sy.process(w)) return;

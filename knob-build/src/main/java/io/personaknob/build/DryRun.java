@@ -66,7 +66,7 @@ final class DryRun {
       JudgingProtocol jp = new JudgingProtocol(client, new JudgingProtocol.Options(spec.seed(), true, spec.maxRepairs(), null));
       List<ChatRequest> known = new ArrayList<>();
       for (BuildRow r : toVerify) {
-        known.add(Asker.request(r.verifier, ve.verifierMessages(r), Schemas.verifier(r.dims())));
+        known.add(Asker.request(r.verifier, ve.verifierMessages(r), Schemas.verifier(r.dims()), r.attempt));
         for (Dimension k : r.dims())
           known.addAll(jp.plannedRequests(List.of(Verifier.item(r, k)), ve.orderDims(r), r.judges, Mode.PAIRWISE));
       }

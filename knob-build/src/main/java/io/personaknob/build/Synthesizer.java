@@ -49,7 +49,7 @@ final class Synthesizer {
 
   /** The generator's first request for a row. */
   ChatRequest generatorRequest(BuildRow r) {
-    return Asker.request(r.generator, generatorMessages(r), Schemas.generator(r.dims()));
+    return Asker.request(r.generator, generatorMessages(r), Schemas.generator(r.dims()), r.attempt);
   }
 
   List<Message> generatorMessages(BuildRow r) {
@@ -71,7 +71,7 @@ final class Synthesizer {
     r.promptVersions.put("generator", prompts.version("generator"));
     r.promptVersions.put("attribution", prompts.version("attribution"));
     List<Dimension> mask = r.dims();
-    Asker.Result g = Asker.ask(client, r.generator, generatorMessages(r), Schemas.generator(mask), maxRepairs);
+    Asker.Result g = Asker.ask(client, r.generator, generatorMessages(r), Schemas.generator(mask), maxRepairs, r.attempt);
     if (g.cancelled() && client.isCancelled()) return false;
     if (!g.ok()) return fail(r, "generator " + r.generator + ": " + g.error());
     JsonNode v = g.value();
@@ -96,7 +96,7 @@ final class Synthesizer {
     for (Issue i : validate(r)) reasons.add("invalid:" + i.field() + ": " + i.message());
     if (!reasons.isEmpty()) return reject(r, reasons);
 
-    Asker.Result a = Asker.ask(client, r.verifier, attributionMessages(r), Schemas.attribution(mask), maxRepairs);
+    Asker.Result a = Asker.ask(client, r.verifier, attributionMessages(r), Schemas.attribution(mask), maxRepairs, r.attempt);
     if (a.cancelled() && client.isCancelled()) return false;
     if (!a.ok()) return fail(r, "attribution check " + r.verifier + ": " + a.error());
     ObjectNode at = r.checks.putObject("attribution");

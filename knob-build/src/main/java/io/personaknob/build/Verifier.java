@@ -68,7 +68,7 @@ final class Verifier {
     r.promptVersions.put("verifier", prompts.version("verifier"));
     r.promptVersions.put("judge", prompts.version("judge"));
     List<Dimension> mask = r.dims();
-    Asker.Result v = Asker.ask(client, r.verifier, verifierMessages(r), Schemas.verifier(mask), spec.maxRepairs());
+    Asker.Result v = Asker.ask(client, r.verifier, verifierMessages(r), Schemas.verifier(mask), spec.maxRepairs(), r.attempt);
     if (v.cancelled() && client.isCancelled()) return false;
     if (!v.ok()) return fail(r, "verifier " + r.verifier + ": " + v.error());
     ObjectNode vc = r.checks.putObject("verifier");

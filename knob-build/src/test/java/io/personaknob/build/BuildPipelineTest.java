@@ -251,6 +251,36 @@ class BuildPipelineTest {
   }
 
   @Test
+  void resampleFailedRetriesAnUnusableReplyWithANewCall(@TempDir Path tmp) throws Exception {
+    List<String> scenes = List.of("A fine scene.", "A scene the model garbles.");
+    try (Fixture f = new Fixture(tmp)) {
+      io.personaknob.build.testing.BuildScript ok = new io.personaknob.build.testing.BuildScript();
+      // the generator answers prose for the second scene, whatever is asked
+      f.server.script(q -> q.user().contains("garbles") && q.schema() != null && q.schema().path("properties").has("golden")
+          ? ScriptedOpenAiServer.Reply.content("Sorry, here is prose.") : ok.answer(q));
+      BuildOptions o = f.options(2, f.scenes(scenes));
+      o.masks = List.of("AT");
+      o.orderDims = "mask";
+      o.maxRepairs = 0;
+      assertEquals(0, f.run(o, BuildSession.Stages.RUN), f.err);
+      BuildRow bad = f.rows().stream().filter(r -> r.seedScene.contains("garbles")).findFirst().orElseThrow();
+      assertStatus(bad, "synthesize", "failed", "unusable reply after 1 attempt(s)");
+      f.server.script(ok); // the model would now answer well
+      int before = f.server.requests();
+      assertEquals(0, f.run(o, BuildSession.Stages.RUN), f.err);
+      assertEquals(before, f.server.requests(), "a plain re-run serves the cached prose again");
+      assertStatus(f.rows().stream().filter(r -> r.buildId.equals(bad.buildId)).findFirst().orElseThrow(), "synthesize", "failed", null);
+      o.resampleFailed = true;
+      assertEquals(0, f.run(o, BuildSession.Stages.RUN), f.err);
+      BuildRow now = f.rows().stream().filter(r -> r.buildId.equals(bad.buildId)).findFirst().orElseThrow();
+      assertStatus(now, "review", "review", null);
+      assertEquals(1, now.attempt);
+      // only the resampled row's calls were made: generator, attribution, verifier, 2 rejects x 2 dims x 2 judges x 2 orders
+      assertEquals(3 + 16, f.server.requests() - before);
+    }
+  }
+
+  @Test
   void killedMidRunResumesWithoutRepeatingAFinishedCall(@TempDir Path tmp) throws Exception {
     try (Fixture f = new Fixture(tmp)) {
       BuildOptions o = f.options(11, f.scenes(plain(11)));

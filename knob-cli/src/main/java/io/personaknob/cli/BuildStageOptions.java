@@ -81,6 +81,10 @@ final class BuildStageOptions {
   @Option(names = "--dry-run", description = "Print the calls and the estimated cost per stage; call nothing.")
   boolean dryRun;
 
+  @Option(names = "--resample-failed",
+      description = "Retry failed rows with new calls instead of their cached replies (for unusable replies).")
+  boolean resampleFailed;
+
   BuildOptions toOptions() {
     BuildOptions o = new BuildOptions();
     o.dir = dir;
@@ -104,6 +108,7 @@ final class BuildStageOptions {
     o.prompts = prompts;
     o.concurrency = concurrency;
     o.dryRun = dryRun;
+    o.resampleFailed = resampleFailed;
     return o;
   }
 
