@@ -111,6 +111,7 @@ public final class BuildSession {
       BuildState.writeRows(o.dir, rows);
       Review.writeQueue(o.dir, rows);
       LlmClient.Stats s = client.stats();
+      writeProvenance(Provenance.of(conf, inputs).withVersions(RunStore.componentVersions()), runId, storeFile, s);
       err.printf("knob build: %d HTTP requests, %d replies, %d from cache, %d failed after retries; tokens %,d in / %,d out;"
           + " cost %.6f%n", s.requests(), s.successes(), s.cacheHits(), s.failures(), s.promptTokens(), s.completionTokens(),
           s.cost());
@@ -230,6 +231,24 @@ public final class BuildSession {
     }
     for (int i = 0; i < rows.size(); i++) rows.set(i, live.get(i));
     return client.isCancelled() ? 130 : 0;
+  }
+
+  /** DIR/rows.jsonl.provenance.json: what produced the rows (options, knob.yaml names, input hashes) and this run's calls. */
+  private void writeProvenance(Provenance p, String runId, Path storeFile, LlmClient.Stats s) {
+    var n = Json.MAPPER.createObjectNode();
+    n.set("provenance", Json.MAPPER.valueToTree(RunStore.provenanceMap(p)));
+    n.put("run", runId);
+    n.put("store", storeFile.toString());
+    var c = n.putObject("calls_this_invocation");
+    c.put("http_requests", s.requests());
+    c.put("replies", s.successes());
+    c.put("from_cache", s.cacheHits());
+    c.put("failed", s.failures());
+    c.put("prompt_tokens", s.promptTokens());
+    c.put("completion_tokens", s.completionTokens());
+    c.put("cost", s.cost());
+    io.personaknob.core.AtomicFile.write(o.dir.resolve("rows.jsonl.provenance.json"), tmp -> java.nio.file.Files.writeString(tmp,
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n"));
   }
 
   // ------------------------------------------------------------------ plan

@@ -74,6 +74,10 @@ class BuildPipelineTest {
         for (String k : List.of("build_id", "stage", "status", "reasons", "generator", "mask", "seed_scene", "context", "trigger",
             "prompt", "golden", "reject_A", "reject_T", "reject_E", "reject_C")) assertTrue(n.has(k), k);
       }
+      JsonNode prov = Json.read(Files.readString(f.build.resolve("rows.jsonl.provenance.json")));
+      assertEquals(io.personaknob.core.Provenance.sha256(tmp.resolve("scenes.jsonl")),
+          prov.path("provenance").path("data_hashes").path("seed_scenes").asText());
+      assertEquals(f.server.requests(), prov.path("calls_this_invocation").path("http_requests").asInt());
       // status
       JsonNode st = Status.json(f.build, rows);
       assertEquals(11, st.path("statuses").path("review").asInt());
