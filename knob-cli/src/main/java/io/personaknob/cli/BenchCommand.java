@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       BenchPersonaCommand.class,
       BenchSteerCommand.class,
       BenchVectorsCommand.class,
+      BenchBuildCommand.class,
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

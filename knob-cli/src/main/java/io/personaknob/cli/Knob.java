@@ -46,6 +46,7 @@ import picocli.CommandLine.Option;
       ReportCommand.class,
       DemoCommand.class,
       PersonaCommand.class, // persona (knob-persona)
+      BuildCommand.class, // build (knob-build)
 
       StudioCommand.class, ReviewCommand.class, // studio, review (knob-studio)
       SteerCommand.class, // steer run|stats|export (knob-steer), vector|monitor|sweep (knob-lm, -train, -eval)
