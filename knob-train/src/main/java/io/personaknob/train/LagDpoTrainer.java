@@ -57,7 +57,7 @@ public final class LagDpoTrainer implements AutoCloseable {
   private double loraScale;
   private AdamW optimizer;
   private Lagrangian lagrangian;
-  private DpoLoss.RunningMean bco = new DpoLoss.RunningMean();
+  private DpoLoss.RunningMoments bco = new DpoLoss.RunningMoments();
   private List<Group> groups;
   /** The dimensions with at least one pair in the training data (the D of docs/lag-dpo.md §5). */
   private final Set<Dimension> dataDimensions = EnumSet.noneOf(Dimension.class);
@@ -295,7 +295,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       double accuracy) {}
 
   private Map<Dimension, DimStats> dimensionLosses(NDManager s, Batch b, NDArray logps, float[][] ref,
-      DpoLoss.RunningMean bcoState) {
+      DpoLoss.RunningMoments bcoState) {
     Map<Dimension, DimStats> res = new EnumMap<>(Dimension.class);
     for (var e : b.pairs().entrySet()) {
       List<int[]> ps = e.getValue();
@@ -398,7 +398,7 @@ public final class LagDpoTrainer implements AutoCloseable {
           GradientCollector gc = LmEngine.get().newGradientCollector()) {
         NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
         // the diagnostic passes must not advance bco's running mean: use a copy
-        DimStats st = dimensionLosses(s, b, lp, refLogps, new DpoLoss.RunningMean(bco.mean, bco.count)).get(d);
+        DimStats st = dimensionLosses(s, b, lp, refLogps, bco.copy()).get(d);
         if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
         gc.backward(Nd.mul(objectiveOf(st), scale));
       }
@@ -651,7 +651,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       Batch b = batch(idx, evalGroups, null);
       try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
         NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
-        dimensionLosses(s, b, lp, ref, new DpoLoss.RunningMean(bco.mean, bco.count)).forEach((d, st) -> {
+        dimensionLosses(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
           double[] v = acc.computeIfAbsent(d, k -> new double[3]);
           v[0] += st.loss().getFloat() * st.pairs();
           v[1] += st.margin() * st.pairs();
@@ -736,7 +736,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     st.put("data_sha256", dataHash);
     st.put("model_sha256", modelHash);
     st.put("lagrangian", lagrangian.state());
-    st.put("bco", Map.of("mean", bco.mean, "count", bco.count));
+    st.put("bco", Map.of("mean", bco.mean, "var", bco.var, "count", bco.count));
     st.put("rng", Map.of("seed", cfg.seed, "note", "shuffles and PCGrad orders derive from (seed, epoch, step)"));
     st.put("provenance", provMap(prov));
     Files.writeString(tmp.resolve("trainer_state.json"),
@@ -779,7 +779,8 @@ public final class LagDpoTrainer implements AutoCloseable {
     optimizer.restore(Tensors.read(ck.resolve("optimizer.safetensors")), ((Number) st.get("optimizer_steps")).longValue());
     lagrangian.restore((Map<String, Object>) st.get("lagrangian"));
     Map<String, Object> b = (Map<String, Object>) st.get("bco");
-    bco = new DpoLoss.RunningMean(((Number) b.get("mean")).doubleValue(), ((Number) b.get("count")).longValue());
+    bco = new DpoLoss.RunningMoments(((Number) b.get("mean")).doubleValue(),
+        b.get("var") instanceof Number v ? v.doubleValue() : 1.0, ((Number) b.get("count")).doubleValue());
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
