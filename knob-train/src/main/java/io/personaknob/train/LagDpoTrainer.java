@@ -611,7 +611,9 @@ public final class LagDpoTrainer implements AutoCloseable {
         double c = cfg.maxGradNorm / (gnorm + 1e-6);
         for (NDArray g : grads.values()) g.muli(c);
       }
-      lastGood = capture(bcoAtStart); // this state passed the checks: a divergence later rolls back to it
+      // this state passed the checks: a divergence at a later step rolls back to it
+      if (lastGood != null) lastGood.close();
+      lastGood = capture(bcoAtStart);
       optimizer.step(trainable, grads, lr);
       if (objective == Objective.LAGRANGIAN) lagrangian.update(stepLoss, stepMargin);
       row.put("loss", objectiveValue);
@@ -755,19 +757,44 @@ public final class LagDpoTrainer implements AutoCloseable {
     return Integer.parseInt(ck.getFileName().toString().substring("checkpoint-".length()));
   }
 
-  /** Everything a checkpoint holds, captured in memory. */
-  private record State(int step, Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> weights,
-      Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> optimizer, long optimizerSteps,
-      Map<String, Object> lagrangian, DpoLoss.RunningMoments bco) {}
+  /**
+   * Everything a checkpoint holds: the live state, or a copy of it (native copies of the tensors, owned by
+   * {@code manager}, which {@link #close()} frees).
+   */
+  private record State(int step, Map<String, NDArray> weights, Map<String, NDArray> m, Map<String, NDArray> v,
+      long optimizerSteps, Map<String, Object> lagrangian, DpoLoss.RunningMoments bco, NDManager manager)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      if (manager != null) manager.close();
+    }
+  }
 
+  /** A copy of the current state (before this step's update), with bco_pair's δ as it was at the step's start. */
   private State capture(DpoLoss.RunningMoments bcoState) {
-    Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> w = new LinkedHashMap<>();
-    trainable.forEach((k, a) -> w.put(k, Tensors.of(a.getShape().getShape(), a.toFloatArray())));
-    return new State(step, w, optimizer.state(), optimizer.t, lagrangian.state(), bcoState.copy());
+    NDManager mg = LmEngine.get().newBaseManager();
+    java.util.function.Function<Map<String, NDArray>, Map<String, NDArray>> dup = src -> {
+      Map<String, NDArray> d = new LinkedHashMap<>();
+      src.forEach((k, a) -> {
+        NDArray c = a.duplicate();
+        c.attach(mg);
+        ai.djl.ndarray.NDScope.unregister(c);
+        d.put(k, c);
+      });
+      return d;
+    };
+    return new State(step, dup.apply(trainable), dup.apply(optimizer.m), dup.apply(optimizer.v), optimizer.t,
+        lagrangian.state(), bcoState.copy(), mg);
   }
 
   private void saveCheckpoint() throws IOException {
-    writeCheckpoint(capture(bco));
+    writeCheckpoint(new State(step, trainable, optimizer.m, optimizer.v, optimizer.t, lagrangian.state(), bco, null));
+  }
+
+  private static Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> tensors(String prefix,
+      Map<String, NDArray> a, Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> into) {
+    a.forEach((k, x) -> into.put(prefix + k, Tensors.of(x.getShape().getShape(), x.toFloatArray())));
+    return into;
   }
 
   private void writeCheckpoint(State state) throws IOException {
@@ -776,8 +803,11 @@ public final class LagDpoTrainer implements AutoCloseable {
     Path tmp = out.resolve(".checkpoint-" + at + ".tmp");
     deleteTree(tmp);
     Files.createDirectories(tmp);
-    Tensors.write(tmp.resolve("trainable.safetensors"), state.weights(), Map.of("format", "pt"));
-    Tensors.write(tmp.resolve("optimizer.safetensors"), state.optimizer(), Map.of());
+    Tensors.write(tmp.resolve("trainable.safetensors"), tensors("", state.weights(), new LinkedHashMap<>()),
+        Map.of("format", "pt"));
+    // the moments as AdamW.state() names them ("m.NAME", "v.NAME")
+    Tensors.write(tmp.resolve("optimizer.safetensors"),
+        tensors("v.", state.v(), tensors("m.", state.m(), new LinkedHashMap<>())), Map.of());
     Map<String, Object> st = new LinkedHashMap<>();
     st.put("step", at);
     st.put("total_steps", totalSteps);
@@ -1000,6 +1030,7 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (lastGood != null) lastGood.close();
     if (optimizer != null) optimizer.close();
     if (trainManager != null) trainManager.close();
     if (model != null) model.close();
