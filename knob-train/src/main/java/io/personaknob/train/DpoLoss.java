@@ -32,7 +32,7 @@ public final class DpoLoss {
 
   /**
    * The running moments behind {@code bco_pair}'s δ, as TRL's {@code RunningMoments} (trl/trainer/utils.py,
-   * v0.28.0, lines 183-220) is fed by {@code DPOTrainer.dpo_loss}: each loss call passes ONE number, the mean
+   * v0.28.0, lines 183-221) is fed by {@code DPOTrainer.dpo_loss}: each loss call passes ONE number, the mean
    * of the call's chosen and rejected rewards ({@code torch.cat((chosen_rewards, rejected_rewards)).mean()}),
    * so every batch counts once, whatever its size. The update is TRL's Welford-style merge of the batch's
    * (mean, variance 0, count 1) into (mean, var, count), starting from (0, 1, 1e-24). Part of the trainer
