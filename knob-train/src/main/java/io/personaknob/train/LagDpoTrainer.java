@@ -861,20 +861,9 @@ public final class LagDpoTrainer implements AutoCloseable {
       refused.add("data (" + cfg.data + " is not the data the run trained on: its SHA-256 differs)");
     if (!modelHash.equals(st.get("model_sha256")))
       refused.add("model (" + cfg.model + " is not the model the run started from: its SHA-256 differs)");
-    Map<String, Object> before = (Map<String, Object>) st.get("config");
-    Map<String, Object> now = JSON.convertValue(cfg.toMap(), Map.class);
-    Map<String, Object> changed = new TreeMap<>();
-    for (String k : new java.util.TreeSet<>(union(before.keySet(), now.keySet()))) {
-      Object a = before.get(k), b = now.get(k);
-      if (java.util.Objects.equals(String.valueOf(a), String.valueOf(b))) continue;
-      if (TrainConfig.RESUME_FREE.contains(k)) {
-        // older checkpoints lack some keys; where the output goes is no setting of the training
-        if (before.containsKey(k) && !k.equals("out")) changed.put(k, java.util.Arrays.asList(a, b));
-      } else {
-        String why = TrainConfig.RESUME_FIXED.getOrDefault(k, "the saved state depends on it");
-        refused.add(k + " " + a + " -> " + b + " (" + why + ")");
-      }
-    }
+    ResumeCheck check = ResumeCheck.compare((Map<String, Object>) st.get("config"), JSON.convertValue(cfg.toMap(), Map.class));
+    refused.addAll(check.refused());
+    Map<String, Object> changed = check.changed();
     if (!refused.isEmpty())
       throw new UserException("cannot resume " + ck + ": these settings cannot change on resume: "
           + String.join("; ", refused) + ". Resume with the run's values (flags left out take them from the "
@@ -901,19 +890,11 @@ public final class LagDpoTrainer implements AutoCloseable {
       rec.put("changed", changed);
       resumeHistory.add(rec);
       resumeRecord = rec;
-      List<String> parts = new ArrayList<>();
-      changed.forEach((k, v) -> parts.add(k + " " + ((List<?>) v).get(0) + " -> " + ((List<?>) v).get(1)));
-      String msg = "warning: resuming " + ck.getFileName() + " with changed settings: " + String.join("; ", parts)
+      String msg = "warning: resuming " + ck.getFileName() + " with changed settings: " + check.changes()
           + " (they shape only the steps from " + (step + 1) + " on; recorded in metrics.jsonl and the provenance)";
       if (progress != null) say(msg);
       else System.err.println("train: " + msg);
     }
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> u = new java.util.HashSet<>(a);
-    u.addAll(b);
-    return u;
   }
 
   private static void truncateMetrics(Path f, int upTo) throws IOException {

@@ -41,6 +41,17 @@ class ResumeTest {
     for (String k : List.of("objective", "constraint", "loss", "beta", "lora-r", "lora-targets")) assertTrue(fixed.contains(k), k);
   }
 
+  @Test
+  void theComparisonSortsChangesIntoAllowedAndRefused() {
+    Map<String, Object> before = new java.util.LinkedHashMap<>(Map.of("lr", 0.001, "steps", 4, "beta", 0.1, "out", "a", "loss", "sigmoid"));
+    Map<String, Object> now = new java.util.LinkedHashMap<>(Map.of("lr", 1.0E-4, "steps", 4, "beta", 0.2, "out", "./a", "loss", "sigmoid",
+        "eval-every", 5));
+    ResumeCheck r = ResumeCheck.compare(before, now);
+    assertEquals(List.of("beta 0.1 -> 0.2 (" + TrainConfig.RESUME_FIXED.get("beta") + ")"), r.refused());
+    // out is where things go, not a setting; eval-every is absent from the (older) saved settings
+    assertEquals("lr 0.001 -> 1.0E-4", r.changes());
+  }
+
   static void stopAfterTwo(TrainConfig c) throws Exception {
     try (LagDpoTrainer t = new LagDpoTrainer(c, null).stopAfter(2)) {
       assertEquals(2, t.train(false).steps());
