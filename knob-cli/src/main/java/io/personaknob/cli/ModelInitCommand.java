@@ -43,7 +43,7 @@ final class ModelInitCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--context", defaultValue = "0", paramLabel = "N",
-      description = "Maximum sequence length (default: 256 for tiny, 1024 for small).")
+      description = "Maximum sequence length (default: 2048 for tiny, which holds a PersonaKnob row in byte-level tokens; 1024 for small).")
   int context;
 
   @Option(names = "--dtype", defaultValue = "f32", description = "Weight dtype on disk: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")

@@ -42,7 +42,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "FILE", description = "PersonaKnob rows (JSONL or JSON array).") String data;
   @Option(names = "--eval-data", paramLabel = "FILE", description = "Rows for per-dimension evaluation loss.") String evalData;
   @Option(names = "--out", paramLabel = "DIR", description = "Output directory.") String out;
-  @Option(names = "--resume", description = "Continue the run in --out from its newest checkpoint.") boolean resume;
+  @Option(names = "--resume", description = "Continue the run in --out from its newest checkpoint, with the run's settings; "
+      + "flags change them. What may change (lr, schedule, steps, save/eval cadence, lambda step size) is recorded; "
+      + "what may not (model, data, objective, constraint, loss, beta, LoRA shape, ...) is refused (docs/lag-dpo.md §7).")
+  boolean resume;
 
   @Option(names = "--objective", paramLabel = "NAME", description = "lagrangian (default), sum, weighted, pcgrad, mgda.") String objective;
   @Option(names = "--weights", paramLabel = "D=W", split = ",", description = "Fixed weights for --objective weighted, e.g. A=1,T=1,E=2,C=1.")
@@ -71,8 +74,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--steps", paramLabel = "N", description = "Optimiser steps (overrides --epochs).") Integer steps;
   @Option(names = "--epochs", paramLabel = "E", description = "Epochs over the rows when --steps is not given (default 1).") Double epochs;
   @Option(names = "--seed", description = "Seed of shuffling, PCGrad order, LoRA init and --init-model (default 42).") Long seed;
-  @Option(names = "--max-length", description = "Max prompt+completion tokens (default 512).") Integer maxLength;
-  @Option(names = "--max-prompt-length", description = "Max prompt tokens, keeping the end (default 256).") Integer maxPromptLength;
+  @Option(names = "--max-length", description = "Max prompt+completion tokens (default: the model's context, at most 1024).") Integer maxLength;
+  @Option(names = "--max-prompt-length", description = "Max prompt tokens, keeping the end (default: half of --max-length, at most 512).") Integer maxPromptLength;
 
   @Option(names = "--lora-r", description = "LoRA rank; 0 = full fine-tuning (default 0).") Integer loraR;
   @Option(names = "--lora-alpha", description = "LoRA alpha (default 16).") Double loraAlpha;
@@ -89,7 +92,14 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--ref-cache", paramLabel = "DIR", description = "Reference log-prob cache (default OUT/ref-cache).") String refCache;
 
   TrainConfig buildConfig() {
-    TrainConfig c = config != null ? TrainConfig.read(config) : new TrainConfig();
+    // --resume starts from the run's own settings (its newest checkpoint), then the file's, then the flags
+    TrainConfig c = null;
+    if (resume) {
+      String o = out != null ? out : config != null ? TrainConfig.read(config).out : null;
+      if (o != null) c = LagDpoTrainer.savedConfig(Path.of(o));
+    }
+    if (c == null) c = new TrainConfig();
+    if (config != null) c = TrainConfig.read(config, c);
     List<String> given = new ArrayList<>();
     for (var opt : spec.options()) if (spec.commandLine().getParseResult().hasMatchedOption(opt)) given.add(opt.longestName());
     if (model != null) c.model = model;

@@ -72,4 +72,66 @@ class TrainCommandTest {
       assertEquals(java.util.List.of("rows.jsonl"), s.map(p -> p.getFileName().toString()).toList()); // no out/ either
     }
   }
+
+  /** knob model init (defaults) then knob train with only --model, --data and --out. */
+  @Test
+  @SuppressWarnings("unchecked")
+  void modelInitThenTrainWithNoOtherFlag(@TempDir Path dir) throws Exception {
+    Path m = dir.resolve("M");
+    Path data = dir.resolve("D.jsonl");
+    Files.writeString(data, ROW + "\n" + ROW.replace("Moon", "Sun") + "\n");
+    Cli init = Cli.run("model", "init", "--arch", "llama", "--size", "tiny", "--out", m.toString());
+    assertEquals(0, init.code(), init.toString());
+    assertTrue(init.out().contains("context 2048"), init.out());
+    Path r = dir.resolve("R");
+    Cli train = Cli.run("train", "--model", m.toString(), "--data", data.toString(), "--out", r.toString());
+    assertEquals(0, train.code(), train.toString());
+    assertTrue(Files.isRegularFile(r.resolve("model/model.safetensors")));
+    Map<String, Object> res = new ObjectMapper().readValue(r.resolve("train_result.json").toFile(), Map.class);
+    Map<String, Object> config = (Map<String, Object>) ((Map<String, Object>) res.get("provenance")).get("config");
+    assertEquals(1024, config.get("max-length")); // min(context 2048, TRL's 1024)
+    assertEquals(512, config.get("max-prompt-length"));
+    // a model with a short context: the limits follow it instead of failing
+    Path small = dir.resolve("M256");
+    assertEquals(0, Cli.run("model", "init", "--arch", "llama", "--context", "256", "--out", small.toString()).code());
+    Cli t2 = Cli.run("train", "--model", small.toString(), "--data", data.toString(), "--out", dir.resolve("R2").toString());
+    assertEquals(0, t2.code(), t2.toString());
+    Map<String, Object> res2 = new ObjectMapper().readValue(dir.resolve("R2/train_result.json").toFile(), Map.class);
+    Map<String, Object> c2 = (Map<String, Object>) ((Map<String, Object>) res2.get("provenance")).get("config");
+    assertEquals(256, c2.get("max-length"));
+    assertEquals(128, c2.get("max-prompt-length"));
+  }
+
+  /** A divergence stop prints a command; running it (and the next ones it prints) finishes the run. */
+  @Test
+  void theCommandADivergencePrintsWorks(@TempDir Path dir) throws Exception {
+    Path data = dir.resolve("rows.jsonl");
+    var om = new ObjectMapper();
+    StringBuilder sb = new StringBuilder();
+    var rows = io.personaknob.train.ConflictDataset.rows();
+    for (int i : new int[] {0, 1, 36, 2, 3, 37}) sb.append(om.writeValueAsString(rows.get(i))).append('\n');
+    Files.writeString(data, sb.toString());
+    Path m = dir.resolve("m");
+    assertEquals(0, Cli.run("model", "init", "--arch", "llama", "--size", "tiny", "--seed", "3", "--out", m.toString()).code());
+    Path out = dir.resolve("run");
+    Cli c = Cli.run("train", "--model", m.toString(), "--data", data.toString(), "--out", out.toString(), "--steps", "4",
+        "--batch-size", "3", "--lr", "1", "--max-grad-norm", "0", "--diverge-loss", "2", "--cosine-every", "0");
+    assertEquals(1, c.code(), c.toString());
+    java.util.regex.Pattern cmd = java.util.regex.Pattern.compile("run: knob (train --out \\S+ --resume --lr \\S+)");
+    int attempts = 0;
+    while (c.code() != 0) {
+      assertEquals(1, c.code(), c.toString());
+      assertTrue(c.err().contains("training diverged"), c.toString());
+      var mm = cmd.matcher(c.err());
+      assertTrue(mm.find(), c.toString());
+      assertTrue(++attempts <= 5, "still diverging after " + attempts + " resumes:\n" + c);
+      c = Cli.run(mm.group(1).split(" "));
+    }
+    // each resume's lr change is recorded in the metrics (the warning goes to the progress stream, stderr)
+    String metrics = Files.readString(out.resolve("metrics.jsonl"));
+    assertTrue(metrics.contains("\"resume\":{\"step\":"), metrics);
+    assertTrue(metrics.contains("\"lr\":[1.0,0.1]"), metrics);
+    assertTrue(c.out().contains("trained 4 steps"), c.toString());
+    assertTrue(Files.isRegularFile(out.resolve("model/model.safetensors")));
+  }
 }

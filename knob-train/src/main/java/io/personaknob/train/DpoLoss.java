@@ -31,28 +31,47 @@ public final class DpoLoss {
   public record Result(NDArray losses, NDArray chosenRewards, NDArray rejectedRewards) {}
 
   /**
-   * The running mean δ of {@code bco_pair} (TRL's RunningMoments): a count-weighted mean of every reward
-   * seen so far; part of the trainer state.
+   * The running moments behind {@code bco_pair}'s δ, as TRL's {@code RunningMoments} (trl/trainer/utils.py,
+   * v0.28.0, lines 183-221) is fed by {@code DPOTrainer.dpo_loss}: each loss call passes ONE number, the mean
+   * of the call's chosen and rejected rewards ({@code torch.cat((chosen_rewards, rejected_rewards)).mean()}),
+   * so every batch counts once, whatever its size. The update is TRL's Welford-style merge of the batch's
+   * (mean, variance 0, count 1) into (mean, var, count), starting from (0, 1, 1e-24). Part of the trainer
+   * state; δ = {@link #mean}.
    */
-  public static final class RunningMean {
-    public double mean;
-    public long count;
+  public static final class RunningMoments {
+    public double mean = 0;
+    public double var = 1;
+    public double count = 1e-24;
 
-    public RunningMean() {}
+    public RunningMoments() {}
 
-    public RunningMean(double mean, long count) {
+    public RunningMoments(double mean, double var, double count) {
       this.mean = mean;
+      this.var = var;
       this.count = count;
     }
 
-    public void update(float[] xs) {
-      if (xs.length == 0) return;
-      double s = 0;
-      for (float x : xs) s += x;
-      double xm = s / xs.length;
-      long tot = count + xs.length;
-      mean += (xm - mean) * xs.length / tot;
+    public RunningMoments copy() {
+      return new RunningMoments(mean, var, count);
+    }
+
+    /** Merges one batch (its values' mean and population variance, and how many values it counts as). */
+    public void update(double xsMean, double xsVar, double xsCount) {
+      double delta = xsMean - mean;
+      double tot = count + xsCount;
+      double newSum = xsVar * xsCount;
+      double oldSum = var * count + delta * delta * count * xsCount / tot;
+      mean += delta * xsCount / tot;
+      var = (oldSum + newSum) / tot;
       count = tot;
+    }
+
+    /** What TRL's bco_pair does with a batch's rewards: their mean, as one value. */
+    public void updateWithBatchMean(float[] rewards) {
+      if (rewards.length == 0) return;
+      double s = 0;
+      for (float x : rewards) s += x;
+      update(s / rewards.length, 0, 1);
     }
   }
 
@@ -64,11 +83,12 @@ public final class DpoLoss {
 
   /**
    * Computes the losses. {@code chosenLen}/{@code rejectedLen} (completion token counts, float) are used by
-   * {@code sigmoid_norm}; {@code bco} (may be null otherwise) by {@code bco_pair}, which updates it with this
-   * batch's rewards before use, as TRL does.
+   * {@code ipo} and {@code sigmoid_norm}, which compare length-averaged log-ratios as TRL does; {@code bco}
+   * (may be null otherwise) by {@code bco_pair}, which updates it with this batch's mean reward before use,
+   * as TRL does. The rewards returned are β·ρ of the summed log-probabilities for every loss (TRL logs them so).
    */
   public static Result compute(Params p, NDArray policyChosen, NDArray policyRejected, NDArray refChosen,
-      NDArray refRejected, NDArray chosenLen, NDArray rejectedLen, RunningMean bco) {
+      NDArray refRejected, NDArray chosenLen, NDArray rejectedLen, RunningMoments bco) {
     double beta = p.beta();
     double s = p.labelSmoothing();
     NDArray rc = policyChosen.sub(refChosen);
@@ -79,7 +99,11 @@ public final class DpoLoss {
       case SIGMOID -> Nd.mul(logSigmoid(bh), -(1 - s)).sub(Nd.mul(logSigmoid(bh.neg()), s));
       case ROBUST -> Nd.div(Nd.mul(logSigmoid(bh), -(1 - s)).add(Nd.mul(logSigmoid(bh.neg()), s)), 1 - 2 * s);
       case HINGE -> Nd.maximum(Nd.add(bh.neg(), 1), 0);
-      case IPO -> Nd.sub(h, 1 / (2 * beta)).square();
+      case IPO -> {
+        // TRL divides each sequence's summed log-probs (policy and reference) by its completion length for ipo
+        NDArray hn = rc.div(Nd.maximum(chosenLen, 1)).sub(rr.div(Nd.maximum(rejectedLen, 1)));
+        yield Nd.sub(hn, 1 / (2 * beta)).square();
+      }
       case EXO_PAIR -> {
         double e = s == 0 ? 1e-3 : s;
         yield Activation.sigmoid(bh).mul(Nd.sub(logSigmoid(bh), Math.log(1 - e)))
@@ -93,7 +117,7 @@ public final class DpoLoss {
         float[] all = new float[a.length + b.length];
         System.arraycopy(a, 0, all, 0, a.length);
         System.arraycopy(b, 0, all, a.length, b.length);
-        bco.update(all);
+        bco.updateWithBatchMean(all);
         double delta = bco.mean;
         yield logSigmoid(Nd.sub(cr, delta)).neg().sub(logSigmoid(Nd.sub(rj, delta).neg()));
       }

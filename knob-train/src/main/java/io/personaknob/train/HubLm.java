@@ -65,7 +65,7 @@ public final class HubLm implements TrainableLm {
     return init(arch, size, seed, 0, out);
   }
 
-  /** As {@link #init(String, String, long, Path)} with a context length (0: the size's default, 256 tiny, 1024 small). */
+  /** As {@link #init(String, String, long, Path)} with a context length (0: the size's default, 2048 tiny, 1024 small). */
   public static RandomModels.Result init(String arch, String size, long seed, int contextLength, Path out) {
     LmEngine.get();
     return RandomModels.init(new RandomModels.Spec(arch, size, "bytes", seed, contextLength, DType.F32), out);

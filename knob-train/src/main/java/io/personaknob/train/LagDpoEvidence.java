@@ -55,6 +55,14 @@ public final class LagDpoEvidence {
     Files.createDirectories(out);
     if (data == null) data = ConflictDataset.writeTo(out.resolve(kind.file), kind);
     if (model == null) model = out.resolve("tiny-model");
+    if (!Files.exists(model)) {
+      // the GPT-2 tiny with context 512 that docs/lag-dpo.md §8 was measured with (the size's default context
+      // is larger now, which would draw other random weights)
+      Path tmp = model.resolveSibling("." + model.getFileName() + ".tmp");
+      LagDpoTrainer.deleteTree(tmp);
+      HubLm.init("gpt2", "tiny", seed, 512, tmp);
+      LagDpoTrainer.moveAtomic(tmp, model);
+    }
     for (String o : OBJECTIVES) {
       TrainConfig c = config(out, model, data, o, steps, seed);
       if (Files.isRegularFile(Path.of(c.out).resolve("train_result.json"))) continue;

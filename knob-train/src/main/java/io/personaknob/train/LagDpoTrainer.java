@@ -57,7 +57,7 @@ public final class LagDpoTrainer implements AutoCloseable {
   private double loraScale;
   private AdamW optimizer;
   private Lagrangian lagrangian;
-  private DpoLoss.RunningMean bco = new DpoLoss.RunningMean();
+  private DpoLoss.RunningMoments bco = new DpoLoss.RunningMoments();
   private List<Group> groups;
   /** The dimensions with at least one pair in the training data (the D of docs/lag-dpo.md §5). */
   private final Set<Dimension> dataDimensions = EnumSet.noneOf(Dimension.class);
@@ -67,6 +67,13 @@ public final class LagDpoTrainer implements AutoCloseable {
   private String modelHash;
   private int step;
   private int totalSteps;
+  /** The settings changed by earlier resumes: [{step, changed: {key: [before, after]}}] (provenance, state). */
+  private final List<Map<String, Object>> resumeHistory = new ArrayList<>();
+  /** What this resume changed, for the first metrics row written after it (null: nothing). */
+  private Map<String, Object> resumeRecord;
+  /** The state at the start of the last step whose forward passed the divergence checks (see {@link #diverged}). */
+  private State lastGood;
+  private Provenance prov;
   /** Stop after this many optimiser steps in this process (tests use it to simulate a kill); 0 = no limit. */
   private int stopAfter;
 
@@ -95,8 +102,8 @@ public final class LagDpoTrainer implements AutoCloseable {
       String[] as = initModelSpec(cfg.initModel);
       Path tmp = modelDir.resolveSibling("." + modelDir.getFileName() + ".tmp");
       deleteTree(tmp);
-      // context 512 at least, so the default max-length (512) fits a tiny model
-      HubLm.init(as[0], as[1], cfg.seed, as[1].equals("tiny") ? 512 : 0, tmp);
+      // the size's default context (tiny: 2048, which holds a PersonaKnob row in byte-level tokens)
+      HubLm.init(as[0], as[1], cfg.seed, 0, tmp);
       moveAtomic(tmp, modelDir);
       created = true;
     }
@@ -115,8 +122,7 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   private void setupWith(Path modelDir) throws IOException {
     model = HubLm.load(modelDir);
-    if (cfg.maxLength > model.contextLength())
-      throw new UserException("config max-length: " + cfg.maxLength + " exceeds the model's context of " + model.contextLength());
+    cfg.resolveLengths(model.contextLength());
     modelHash = Provenance.sha256(modelDir);
     Path dataPath = Path.of(cfg.data);
     groups = PreferenceGroups.build(dataPath, model.tokenizer(), model.chatTemplate(),
@@ -295,7 +301,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       double accuracy) {}
 
   private Map<Dimension, DimStats> dimensionLosses(NDManager s, Batch b, NDArray logps, float[][] ref,
-      DpoLoss.RunningMean bcoState) {
+      DpoLoss.RunningMoments bcoState) {
     Map<Dimension, DimStats> res = new EnumMap<>(Dimension.class);
     for (var e : b.pairs().entrySet()) {
       List<int[]> ps = e.getValue();
@@ -398,7 +404,7 @@ public final class LagDpoTrainer implements AutoCloseable {
           GradientCollector gc = LmEngine.get().newGradientCollector()) {
         NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
         // the diagnostic passes must not advance bco's running mean: use a copy
-        DimStats st = dimensionLosses(s, b, lp, refLogps, new DpoLoss.RunningMean(bco.mean, bco.count)).get(d);
+        DimStats st = dimensionLosses(s, b, lp, refLogps, bco.copy()).get(d);
         if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
         gc.backward(Nd.mul(objectiveOf(st), scale));
       }
@@ -461,7 +467,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       Map<String, Object> lastMap = lastRow instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
       return new Result(out, finished, metricsFile, out.resolve("report.html"), step, lastMap, provenance());
     }
-    Provenance prov = provenance();
+    prov = provenance();
     long t0 = System.nanoTime();
     int startStep = step;
     Map<String, Object> last = Map.of();
@@ -479,15 +485,19 @@ public final class LagDpoTrainer implements AutoCloseable {
         if (!evalGroups.isEmpty() && ((cfg.evalEvery > 0 && step % cfg.evalEvery == 0) || step == totalSteps))
           row.putAll(evaluate());
         if (step % cfg.logEvery == 0 || step == totalSteps) {
+          if (resumeRecord != null) {
+            row.put("resume", resumeRecord);
+            resumeRecord = null;
+          }
           metrics.write(JSON.writeValueAsString(row));
           metrics.newLine();
           metrics.flush();
         }
         last = row;
-        if (step % cfg.saveEvery == 0 || step == totalSteps) saveCheckpoint(prov);
+        if (step % cfg.saveEvery == 0 || step == totalSteps) saveCheckpoint();
         progressBar(step, startStep, t0, row);
         if (stopAfter > 0 && step - startStep >= stopAfter && step < totalSteps) {
-          if (step % cfg.saveEvery != 0) saveCheckpoint(prov);
+          if (step % cfg.saveEvery != 0) saveCheckpoint();
           return new Result(out, null, metricsFile, null, step, last, prov);
         }
       }
@@ -513,6 +523,7 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   private Map<String, Object> trainStepScoped() {
     Map<String, Object> row = new LinkedHashMap<>();
+    DpoLoss.RunningMoments bcoAtStart = bco.copy(); // this step's forward advances bco_pair's running mean
     double lr = AdamW.scheduledLr(cfg.lrScheduler, cfg.lr, step, cfg.warmupSteps, totalSteps);
     boolean perDim = objective == Objective.PCGRAD || objective == Objective.MGDA;
     boolean cosineStep = cfg.cosineEvery > 0 && (step % cfg.cosineEvery == 0);
@@ -600,6 +611,9 @@ public final class LagDpoTrainer implements AutoCloseable {
         double c = cfg.maxGradNorm / (gnorm + 1e-6);
         for (NDArray g : grads.values()) g.muli(c);
       }
+      // this state passed the checks: a divergence at a later step rolls back to it
+      if (lastGood != null) lastGood.close();
+      lastGood = capture(bcoAtStart);
       optimizer.step(trainable, grads, lr);
       if (objective == Objective.LAGRANGIAN) lagrangian.update(stepLoss, stepMargin);
       row.put("loss", objectiveValue);
@@ -634,11 +648,38 @@ public final class LagDpoTrainer implements AutoCloseable {
         row.put("cos/" + dims.get(i) + "-" + dims.get(j), GradientOps.cosine(g.get(dims.get(i)), g.get(dims.get(j))));
   }
 
+  /**
+   * Stops a diverging run. The loss that fails the check was computed from the current weights, which the
+   * previous update made, so resuming from them with a lower learning rate would fail the same way: the state
+   * saved is the one before that update ({@link #lastGood}), and the message ends with the command that redoes
+   * the update with a tenth of the learning rate (the learning rate may change on resume).
+   */
   private void diverged(String what, double value) {
-    Path ck = latestCheckpoint();
-    throw new UserException("training diverged at step " + (step + 1) + ": " + what + " = " + value
-        + "; stopped without updating. Last good checkpoint: " + (ck == null ? "none (no step was saved)" : ck)
-        + ". Lower --lr or --beta and resume with --resume.");
+    String head = "training diverged at step " + (step + 1) + ": " + what + " = " + value
+        + " (--diverge-loss " + cfg.divergeLoss + ", and values must be finite)";
+    if (lastGood == null)
+      throw new UserException(head + (step == 0 ? ", before any update: the model as loaded fails the check"
+          : ": the checkpoint-" + step + " this run resumed from fails the check already")
+          + "; nothing new was saved. Check the data, --beta and --diverge-loss.");
+    Path ck = out.resolve("checkpoint-" + lastGood.step());
+    try {
+      // a checkpoint newer than the state saved holds weights that diverge: resuming must not pick it
+      try (var ls = Files.list(out)) {
+        for (Path p : ls.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+") && stepOf(x) > lastGood.step()).toList())
+          deleteTree(p);
+      }
+      writeCheckpoint(lastGood);
+    } catch (IOException e) {
+      throw new UserException(out + ": cannot save the checkpoint before stopping: " + e.getMessage());
+    }
+    String lower = java.math.BigDecimal.valueOf(cfg.lr).divide(java.math.BigDecimal.TEN).stripTrailingZeros().toPlainString();
+    throw new UserException(head + "; the update of step " + step + " led there. Saved " + ck
+        + " (the state before that update). To redo it with a tenth of the learning rate, run: knob train --out "
+        + shellWord(cfg.out) + " --resume --lr " + lower);
+  }
+
+  static String shellWord(String s) {
+    return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
   }
 
   /** Per-dimension loss on the evaluation rows with the current weights (no gradient). */
@@ -651,7 +692,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       Batch b = batch(idx, evalGroups, null);
       try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
         NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
-        dimensionLosses(s, b, lp, ref, new DpoLoss.RunningMean(bco.mean, bco.count)).forEach((d, st) -> {
+        dimensionLosses(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
           double[] v = acc.computeIfAbsent(d, k -> new double[3]);
           v[0] += st.loss().getFloat() * st.pairs();
           v[1] += st.margin() * st.pairs();
@@ -672,16 +713,10 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   // ---------------------------------------------------------------- checkpoints
 
-  private Map<String, Object> resumeKey() {
-    Map<String, Object> c = cfg.toMap();
-    TrainConfig.RESUME_FREE.forEach(c::remove);
-    c.remove("resume");
-    return c;
-  }
-
   private Provenance provenance() {
     Map<String, Object> c = cfg.toMap();
     c.values().removeIf(java.util.Objects::isNull);
+    if (!resumeHistory.isEmpty()) c.put("resume-history", List.copyOf(resumeHistory));
     Map<String, String> v = new LinkedHashMap<>();
     v.put("djl", LmEngine.djlVersion());
     v.put("engine", LmEngine.get().getEngineName() + " " + LmEngine.get().getVersion());
@@ -705,6 +740,10 @@ public final class LagDpoTrainer implements AutoCloseable {
   }
 
   private Path latestCheckpoint() {
+    return latestCheckpointIn(out);
+  }
+
+  static Path latestCheckpointIn(Path out) {
     if (!Files.isDirectory(out)) return null;
     try (var s = Files.list(out)) {
       return s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+") && Files.isRegularFile(p.resolve("trainer_state.json")))
@@ -718,25 +757,68 @@ public final class LagDpoTrainer implements AutoCloseable {
     return Integer.parseInt(ck.getFileName().toString().substring("checkpoint-".length()));
   }
 
-  private void saveCheckpoint(Provenance prov) throws IOException {
-    Path dir = out.resolve("checkpoint-" + step);
-    Path tmp = out.resolve(".checkpoint-" + step + ".tmp");
+  /**
+   * Everything a checkpoint holds: the live state, or a copy of it (native copies of the tensors, owned by
+   * {@code manager}, which {@link #close()} frees).
+   */
+  private record State(int step, Map<String, NDArray> weights, Map<String, NDArray> m, Map<String, NDArray> v,
+      long optimizerSteps, Map<String, Object> lagrangian, DpoLoss.RunningMoments bco, NDManager manager)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      if (manager != null) manager.close();
+    }
+  }
+
+  /** A copy of the current state (before this step's update), with bco_pair's δ as it was at the step's start. */
+  private State capture(DpoLoss.RunningMoments bcoState) {
+    NDManager mg = LmEngine.get().newBaseManager();
+    java.util.function.Function<Map<String, NDArray>, Map<String, NDArray>> dup = src -> {
+      Map<String, NDArray> d = new LinkedHashMap<>();
+      src.forEach((k, a) -> {
+        NDArray c = a.duplicate();
+        c.attach(mg);
+        ai.djl.ndarray.NDScope.unregister(c);
+        d.put(k, c);
+      });
+      return d;
+    };
+    return new State(step, dup.apply(trainable), dup.apply(optimizer.m), dup.apply(optimizer.v), optimizer.t,
+        lagrangian.state(), bcoState.copy(), mg);
+  }
+
+  private void saveCheckpoint() throws IOException {
+    writeCheckpoint(new State(step, trainable, optimizer.m, optimizer.v, optimizer.t, lagrangian.state(), bco, null));
+  }
+
+  private static Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> tensors(String prefix,
+      Map<String, NDArray> a, Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> into) {
+    a.forEach((k, x) -> into.put(prefix + k, Tensors.of(x.getShape().getShape(), x.toFloatArray())));
+    return into;
+  }
+
+  private void writeCheckpoint(State state) throws IOException {
+    int at = state.step();
+    Path dir = out.resolve("checkpoint-" + at);
+    Path tmp = out.resolve(".checkpoint-" + at + ".tmp");
     deleteTree(tmp);
     Files.createDirectories(tmp);
-    Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> w = new LinkedHashMap<>();
-    trainable.forEach((k, a) -> w.put(k, Tensors.of(a.getShape().getShape(), a.toFloatArray())));
-    Tensors.write(tmp.resolve("trainable.safetensors"), w, Map.of("format", "pt"));
-    Tensors.write(tmp.resolve("optimizer.safetensors"), optimizer.state(), Map.of());
+    Tensors.write(tmp.resolve("trainable.safetensors"), tensors("", state.weights(), new LinkedHashMap<>()),
+        Map.of("format", "pt"));
+    // the moments as AdamW.state() names them ("m.NAME", "v.NAME")
+    Tensors.write(tmp.resolve("optimizer.safetensors"),
+        tensors("v.", state.v(), tensors("m.", state.m(), new LinkedHashMap<>())), Map.of());
     Map<String, Object> st = new LinkedHashMap<>();
-    st.put("step", step);
+    st.put("step", at);
     st.put("total_steps", totalSteps);
-    st.put("data_position", (long) step * cfg.gradAccum * cfg.batchSize);
-    st.put("optimizer_steps", optimizer.t);
-    st.put("config", resumeKey());
+    st.put("data_position", (long) at * cfg.gradAccum * cfg.batchSize);
+    st.put("optimizer_steps", state.optimizerSteps());
+    st.put("config", cfg.toMap());
     st.put("data_sha256", dataHash);
     st.put("model_sha256", modelHash);
-    st.put("lagrangian", lagrangian.state());
-    st.put("bco", Map.of("mean", bco.mean, "count", bco.count));
+    st.put("lagrangian", state.lagrangian());
+    st.put("bco", Map.of("mean", state.bco().mean, "var", state.bco().var, "count", state.bco().count));
+    st.put("resume_history", resumeHistory);
     st.put("rng", Map.of("seed", cfg.seed, "note", "shuffles and PCGrad orders derive from (seed, epoch, step)"));
     st.put("provenance", provMap(prov));
     Files.writeString(tmp.resolve("trainer_state.json"),
@@ -751,21 +833,41 @@ public final class LagDpoTrainer implements AutoCloseable {
     }
   }
 
+  /**
+   * The settings of the newest checkpoint in {@code out} (what {@code knob train --resume} starts from before
+   * its flags), or null when there is none.
+   */
+  public static TrainConfig savedConfig(Path out) {
+    Path ck = latestCheckpointIn(out);
+    if (ck == null) return null;
+    try {
+      return TrainConfig.JSON.treeToValue(JSON.readTree(ck.resolve("trainer_state.json").toFile()).path("config"),
+          TrainConfig.class);
+    } catch (IOException e) {
+      throw new UserException(ck.resolve("trainer_state.json") + ": cannot read the run's settings: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Loads a checkpoint after checking the settings against the run's (docs/lag-dpo.md §7): a changed setting
+   * of {@link TrainConfig#RESUME_FIXED}, or other model or data contents, is refused with every such setting
+   * named; changes of {@link TrainConfig#RESUME_FREE} settings are printed as a warning and recorded.
+   */
   @SuppressWarnings("unchecked")
   private void restore(Path ck) throws IOException {
     Map<String, Object> st = JSON.readValue(ck.resolve("trainer_state.json").toFile(), Map.class);
-    List<String> changed = new ArrayList<>();
-    if (!dataHash.equals(st.get("data_sha256"))) changed.add("data (" + cfg.data + " has a different SHA-256)");
-    if (!modelHash.equals(st.get("model_sha256"))) changed.add("model (" + cfg.model + " has a different SHA-256)");
-    Map<String, Object> before = (Map<String, Object>) st.get("config");
-    Map<String, Object> now = JSON.convertValue(resumeKey(), Map.class);
-    for (String k : new java.util.TreeSet<>(union(before.keySet(), now.keySet()))) {
-      Object a = before.get(k), b = now.get(k);
-      if (!java.util.Objects.equals(String.valueOf(a), String.valueOf(b))) changed.add(k + " " + a + " -> " + b);
-    }
-    if (!changed.isEmpty())
-      throw new UserException("cannot resume " + ck + ": the run changed: " + String.join("; ", changed)
-          + ". Use the original settings or a new --out.");
+    List<String> refused = new ArrayList<>();
+    if (!dataHash.equals(st.get("data_sha256")))
+      refused.add("data (" + cfg.data + " is not the data the run trained on: its SHA-256 differs)");
+    if (!modelHash.equals(st.get("model_sha256")))
+      refused.add("model (" + cfg.model + " is not the model the run started from: its SHA-256 differs)");
+    ResumeCheck check = ResumeCheck.compare((Map<String, Object>) st.get("config"), JSON.convertValue(cfg.toMap(), Map.class));
+    refused.addAll(check.refused());
+    Map<String, Object> changed = check.changed();
+    if (!refused.isEmpty())
+      throw new UserException("cannot resume " + ck + ": these settings cannot change on resume: "
+          + String.join("; ", refused) + ". Resume with the run's values (flags left out take them from the "
+          + "checkpoint) or start a new run with another --out.");
     var w = Tensors.read(ck.resolve("trainable.safetensors"));
     for (var e : trainable.entrySet()) {
       var t = w.get(e.getKey());
@@ -779,13 +881,20 @@ public final class LagDpoTrainer implements AutoCloseable {
     optimizer.restore(Tensors.read(ck.resolve("optimizer.safetensors")), ((Number) st.get("optimizer_steps")).longValue());
     lagrangian.restore((Map<String, Object>) st.get("lagrangian"));
     Map<String, Object> b = (Map<String, Object>) st.get("bco");
-    bco = new DpoLoss.RunningMean(((Number) b.get("mean")).doubleValue(), ((Number) b.get("count")).longValue());
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> u = new java.util.HashSet<>(a);
-    u.addAll(b);
-    return u;
+    bco = new DpoLoss.RunningMoments(((Number) b.get("mean")).doubleValue(),
+        b.get("var") instanceof Number v ? v.doubleValue() : 1.0, ((Number) b.get("count")).doubleValue());
+    if (st.get("resume_history") instanceof List<?> h) for (Object o : h) resumeHistory.add((Map<String, Object>) o);
+    if (!changed.isEmpty()) {
+      Map<String, Object> rec = new LinkedHashMap<>();
+      rec.put("step", step);
+      rec.put("changed", changed);
+      resumeHistory.add(rec);
+      resumeRecord = rec;
+      String msg = "warning: resuming " + ck.getFileName() + " with changed settings: " + check.changes()
+          + " (they shape only the steps from " + (step + 1) + " on; recorded in metrics.jsonl and the provenance)";
+      if (progress != null) say(msg);
+      else System.err.println("train: " + msg);
+    }
   }
 
   private static void truncateMetrics(Path f, int upTo) throws IOException {
@@ -902,6 +1011,7 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (lastGood != null) lastGood.close();
     if (optimizer != null) optimizer.close();
     if (trainManager != null) trainManager.close();
     if (model != null) model.close();

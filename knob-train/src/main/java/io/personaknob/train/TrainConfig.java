@@ -64,8 +64,14 @@ public final class TrainConfig {
   public int steps = 0;
   public double epochs = 1;
   public long seed = 42;
-  public int maxLength = 512;
-  public int maxPromptLength = 256;
+  /** Max prompt+completion tokens; null: min(the model's context, {@link #DEFAULT_MAX_LENGTH}). */
+  public Integer maxLength;
+  /** Max prompt tokens; null: min({@link #DEFAULT_MAX_PROMPT_LENGTH}, max-length / 2). */
+  public Integer maxPromptLength;
+
+  /** TRL DPOConfig's defaults (max_length 1024, max_prompt_length 512), capped by the model's context. */
+  public static final int DEFAULT_MAX_LENGTH = 1024;
+  public static final int DEFAULT_MAX_PROMPT_LENGTH = 512;
 
   // LoRA (0 = full fine-tuning)
   public int loraR = 0;
@@ -87,6 +93,11 @@ public final class TrainConfig {
 
   /** Reads a YAML (.yaml/.yml) or JSON config file. */
   public static TrainConfig read(Path file) {
+    return read(file, new TrainConfig());
+  }
+
+  /** Reads a config file over {@code base}: the file's keys replace base's values, the others stay. */
+  public static TrainConfig read(Path file, TrainConfig base) {
     try {
       ObjectMapper reader = file.toString().matches(".*\\.ya?ml$") ? new ObjectMapper(new YAMLFactory()) : new ObjectMapper();
       JsonNode n = reader.readTree(file.toFile());
@@ -96,7 +107,7 @@ public final class TrainConfig {
         var e = it.next();
         kebab.set(e.getKey().replace('_', '-'), e.getValue());
       }
-      return JSON.treeToValue(kebab, TrainConfig.class);
+      return JSON.readerForUpdating(base).readValue(kebab);
     } catch (com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException e) {
       throw new UserException(file + ": unknown key '" + e.getPropertyName() + "'");
     } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
@@ -119,8 +130,61 @@ public final class TrainConfig {
     return JSON.convertValue(toMap(), TrainConfig.class);
   }
 
-  /** Keys that may change between a run and its resume without changing the result. */
-  static final List<String> RESUME_FREE = List.of("out", "ref-cache", "log-every", "save-every", "keep-checkpoints", "init-model");
+  /**
+   * Settings a resume may change, as the Hugging Face Trainer lets them change: they only shape what comes
+   * next (how far and how fast to go, how often to log, save and evaluate, how the multipliers move) or where
+   * things are written. A change is printed as a warning and recorded in the metrics and provenance. The model
+   * and data are checked by their SHA-256, so their paths may change too.
+   */
+  public static final List<String> RESUME_FREE = List.of("model", "init-model", "data", "eval-data", "out", "ref-cache",
+      "lr", "lr-scheduler", "warmup-steps", "weight-decay", "adam-beta1", "adam-beta2", "adam-eps", "max-grad-norm",
+      "steps", "epochs", "lambda-lr", "lambda-max", "lambda-warmup", "save", "log-every", "save-every",
+      "keep-checkpoints", "cosine-every", "eval-every", "diverge-loss");
+
+  /**
+   * Settings a resume refuses to change, each with why: the saved state (weights, optimiser moments,
+   * multipliers, bco's running mean, the data position) would no longer mean what it meant.
+   */
+  public static final Map<String, String> RESUME_FIXED = fixed();
+
+  private static Map<String, String> fixed() {
+    Map<String, String> m = new LinkedHashMap<>();
+    String obj = "it defines the objective the multipliers and optimiser state were built for";
+    m.put("objective", obj);
+    m.put("weights", obj);
+    m.put("constraint", "the multipliers belong to the constraint form");
+    m.put("eps", "the multipliers belong to the constraints and their tolerance");
+    m.put("lambda-window", "the constraint windows and the frozen reference losses were taken with it");
+    String loss = "it defines the loss; the margins the multipliers track and bco_pair's running mean are in its units";
+    m.put("loss", loss);
+    m.put("beta", loss);
+    m.put("label-smoothing", loss);
+    m.put("discopop-tau", loss);
+    m.put("sft-weight", obj);
+    m.put("batch-size", "the data position and the order of the rows are counted in it");
+    m.put("grad-accum", "the data position and the order of the rows are counted in it");
+    m.put("seed", "the data order is derived from it");
+    m.put("max-length", "the sequences (and the cached reference log-probabilities) are cut with it");
+    m.put("max-prompt-length", "the sequences (and the cached reference log-probabilities) are cut with it");
+    String lora = "the trained LoRA tensors have this shape";
+    m.put("lora-r", lora);
+    m.put("lora-alpha", "the LoRA update is scaled by it");
+    m.put("lora-targets", lora);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * Fills a length limit left unset from the model's context: max-length = min(context, 1024), max-prompt-length
+   * = min(512, max-length / 2); a limit that was set must fit the context.
+   */
+  public void resolveLengths(int context) {
+    if (maxLength == null) maxLength = Math.min(context, DEFAULT_MAX_LENGTH);
+    else if (maxLength > context)
+      throw new UserException("config max-length: " + maxLength + " exceeds the model's context of " + context);
+    if (maxPromptLength == null) maxPromptLength = Math.min(DEFAULT_MAX_PROMPT_LENGTH, maxLength / 2);
+    else if (maxPromptLength >= maxLength)
+      throw new UserException("config max-prompt-length: " + maxPromptLength + " must be below max-length (" + maxLength + ")");
+  }
 
   /** Checks values; the message names the key. */
   public void validate() {
@@ -140,8 +204,9 @@ public final class TrainConfig {
     req(batchSize >= 1, "batch-size", "must be >= 1");
     req(gradAccum >= 1, "grad-accum", "must be >= 1");
     req(steps > 0 || epochs > 0, "steps", "give --steps N or --epochs E");
-    req(maxLength >= 8, "max-length", "must be >= 8");
-    req(maxPromptLength >= 1 && maxPromptLength < maxLength, "max-prompt-length", "must be in [1, max-length)");
+    req(maxLength == null || maxLength >= 8, "max-length", "must be >= 8");
+    req(maxPromptLength == null || maxPromptLength >= 1, "max-prompt-length", "must be >= 1");
+    req(maxLength == null || maxPromptLength == null || maxPromptLength < maxLength, "max-prompt-length", "must be in [1, max-length)");
     req(loraR >= 0, "lora-r", "must be >= 0");
     req(List.of("merged", "adapter").contains(save), "save", "must be merged or adapter");
     req(!"adapter".equals(save) || loraR > 0, "save", "adapter needs --lora-r > 0");

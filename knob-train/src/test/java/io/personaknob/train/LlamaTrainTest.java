@@ -123,7 +123,7 @@ class LlamaTrainTest {
     var e = org.junit.jupiter.api.Assertions.assertThrows(io.personaknob.core.UserException.class,
         () -> LagDpoTrainer.initModelSpec("mamba-tiny"));
     assertTrue(e.getMessage().contains("llama, qwen2, qwen3, gpt2"), e.getMessage());
-    // --init-model qwen2-tiny writes knob-lm's random Qwen2 (byte-level tokenizer, context 512) and trains it
+    // --init-model qwen2-tiny writes knob-lm's random Qwen2 (byte-level tokenizer, the tiny context 2048) and trains it
     TrainConfig c = cfg(dir.resolve("out"));
     c.model = dir.resolve("q").toString();
     c.initModel = "qwen2-tiny";
@@ -132,7 +132,7 @@ class LlamaTrainTest {
     LagDpo.train(c);
     try (DjlLanguageModel m = LanguageModels.load(dir.resolve("q"), "cpu")) {
       assertEquals("qwen2", m.model().config().modelType());
-      assertEquals(512, m.contextLength());
+      assertEquals(2048, m.contextLength());
       assertEquals(259, m.tokenizer().vocabSize());
     }
   }

@@ -215,15 +215,16 @@ class TrainerTest {
   }
 
   @Test
-  void divergenceStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint(@TempDir Path out) throws Exception {
+  void divergenceAtTheFirstStepSavesNothingAndSaysWhy(@TempDir Path out) throws Exception {
     TrainConfig c = cfg(out);
     c.steps = 4;
     c.saveEvery = 1;
-    // a loss bound that step 2's loss exceeds: a stand-in for a blow-up, deterministic
+    // a loss bound that the first step's loss (ln 2 for sigmoid at the reference) exceeds: deterministic
     c.divergeLoss = 1e-9;
     UserException ex = assertThrows(UserException.class, () -> LagDpo.train(c));
     assertTrue(ex.getMessage().startsWith("training diverged at step 1"), ex.getMessage());
-    assertTrue(ex.getMessage().contains("none (no step was saved)"), ex.getMessage());
+    assertTrue(ex.getMessage().contains("before any update"), ex.getMessage());
     assertFalse(Files.exists(out.resolve("model")));
+    assertFalse(Files.exists(out.resolve("checkpoint-0")));
   }
 }

@@ -18,17 +18,22 @@ public final class ModelFactory {
   public static final List<String> ARCHS = List.of("llama", "qwen2", "qwen3", "gpt2");
   public static final List<String> SIZES = List.of("tiny", "small");
 
+  /** The default context of a tiny model: room for the longest PersonaKnob sample row in byte-level tokens. */
+  public static final int TINY_CONTEXT = 2048;
+
   /**
    * The config.json of a random model.
    *
-   * @param contextLength max positions; 0 for the size's default (256 tiny, 1024 small)
+   * @param contextLength max positions; 0 for the size's default: 2048 tiny (a PersonaKnob row in byte-level
+   *     tokens is up to ~1,060 tokens; RoPE models pay nothing for the length, a GPT-2 64 floats per position),
+   *     1024 small
    */
   public static ObjectNode config(String arch, String size, int vocabSize, Integer bos, Integer eos, int contextLength) {
     String a = arch.toLowerCase(Locale.ROOT);
     if (!ARCHS.contains(a)) throw new UserException("unknown architecture '" + arch + "'; supported: " + String.join(", ", ARCHS));
     if (!SIZES.contains(size)) throw new UserException("unknown size '" + size + "'; supported: " + String.join(", ", SIZES));
     boolean tiny = size.equals("tiny");
-    int ctx = contextLength > 0 ? contextLength : tiny ? 256 : 1024;
+    int ctx = contextLength > 0 ? contextLength : tiny ? TINY_CONTEXT : 1024;
     ObjectNode c = JsonNodeFactory.instance.objectNode();
     if (a.equals("gpt2")) {
       c.putArray("architectures").add("GPT2LMHeadModel");
