@@ -39,9 +39,7 @@ class PersonaBenchPageTest {
 
   @Test
   void aBenchRunIsListedAndItsSummaryRendersFromResultsJsonEscaped() throws Exception {
-    long t0 = System.nanoTime();
     JsonNode res = PersonaBenchRun.write(ws.resolve("runs/bench1"), scratch);
-    System.err.println("TIMING write " + (System.nanoTime() - t0) / 1e6);
     assertTrue(Files.exists(ws.resolve("runs/bench1/report.html")));
     // an eval run and a stray results.json without report are not bench runs
     Files.createDirectories(ws.resolve("other"));
