@@ -9,6 +9,7 @@ import io.personaknob.studio.PersonaBenchRun;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -80,6 +81,12 @@ class PersonaBenchPageTest {
     assertEquals(404, ann.get("/persona/runs/nope").statusCode());
     assertEquals(404, ann.get("/persona/other").statusCode());
     assertEquals(404, ann.get("/persona/runs").statusCode());
-    assertEquals(404, ann.get("/persona/runs/bench1/..%2F..%2F..%2F" + scratch.getFileName()).statusCode());
+    // a real run outside the workspace (a copy of this one) is not reachable through ..
+    Path outside = Files.createDirectories(scratch.resolve("outside"));
+    for (String f : List.of("results.json", "report.html")) Files.copy(ws.resolve("runs/bench1").resolve(f), outside.resolve(f));
+    String up = ws.relativize(outside).toString().replace("/", "%2F");
+    assertTrue(up.startsWith(".."), up);
+    assertEquals(404, ann.get("/persona/" + up).statusCode());
+    assertEquals(404, ann.get("/persona/runs/bench1%2F..%2F..%2F" + up).statusCode());
   }
 }
