@@ -6,12 +6,10 @@ import io.personaknob.core.Provenance;
 import io.personaknob.core.UserException;
 import io.personaknob.llm.Json;
 import io.personaknob.persona.Feedback;
-import io.personaknob.persona.Outputs;
 import io.personaknob.persona.PersonaFile;
 import io.personaknob.persona.PersonaKey;
 import io.personaknob.persona.bench.BenchMode;
-import io.personaknob.persona.bench.BenchReport;
-import io.personaknob.persona.bench.BenchResults;
+import io.personaknob.persona.bench.BenchOutput;
 import io.personaknob.persona.bench.PersonaBench;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -124,31 +122,9 @@ final class PersonaBenchCommand implements Callable<Integer> {
       if (!llm.client.downProviders().isEmpty())
         throw new UserException("provider " + String.join(", ", llm.client.downProviders()) + " went down; finished calls are"
             + " stored, no output written. Re-run the same command when it is back.");
-      ObjectNode res = Json.MAPPER.createObjectNode();
-      res.put("model", model);
-      var cs = res.putArray("critics");
-      o.critics().forEach(cs::add);
-      res.setAll(BenchResults.compute(rows, o, seed));
+      ObjectNode res = BenchOutput.results(model, o, rows, seed);
       res.set("calls", llm.callsJson());
-      List<ObjectNode> samples = new ArrayList<>();
-      for (PersonaBench.Row r : rows) {
-        ObjectNode s = Json.MAPPER.createObjectNode();
-        var t = r.task();
-        s.put("eval", t.eval()).put("mode", t.mode().id()).put("pair", t.pair()).put("persona_id", t.persona().id())
-            .put("question_id", t.question().id()).put("variant", t.variant()).put("attempt", t.attempt()).put("critic", r.critic())
-            .put("answer", r.answer());
-        if (r.score() != null) s.put("score", r.score());
-        else s.putNull("score");
-        if (r.critique() != null) s.set("critique", Json.MAPPER.valueToTree(Map.of("chain_of_thought", r.critique().chainOfThought(),
-            "personalization_critic", r.critique().personalizationCritic(), "helpfulness_critic", r.critique().helpfulnessCritic(),
-            "conclusion", r.critique().conclusion(), "needs_revision", r.critique().needsRevision())));
-        if (r.error() != null) s.put("error", r.error());
-        samples.add(s);
-      }
-      Outputs.jsonl(out.resolve("samples.jsonl"), samples);
-      Outputs.json(out.resolve("results.json"), res);
-      Outputs.provenance(out.resolve("results.json"), prov.withVersions(io.personaknob.llm.RunStore.componentVersions()), null);
-      Outputs.text(out.resolve("report.html"), BenchReport.html(res));
+      BenchOutput.write(out, res, rows, prov.withVersions(io.personaknob.llm.RunStore.componentVersions()));
       long failed = rows.stream().filter(r -> r.score() == null).count();
       err.printf("knob persona bench: %d samples (%d failed) -> %s/{results.json,samples.jsonl,report.html}; %s%n", rows.size(),
           failed, out, llm.summary());

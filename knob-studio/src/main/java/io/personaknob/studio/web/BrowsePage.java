@@ -19,7 +19,8 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * What the workspace holds: eval runs (a folder with report.json and report.html), training runs (metrics.jsonl),
+ * What the workspace holds: eval runs (a folder with report.json and report.html), PERSONA Bench runs (results.json
+ * and report.html, see {@link PersonaBenchPage}), training runs (metrics.jsonl),
  * builds (rows.jsonl with a status column); and a read-only file route for their reports and charts.
  */
 final class BrowsePage {
@@ -35,6 +36,7 @@ final class BrowsePage {
         String n = p.getFileName().toString();
         Path dir = p.getParent();
         if (n.equals("report.json") && Files.exists(dir.resolve("report.html"))) out.add(new Found("eval", dir));
+        else if (n.equals(PersonaBenchPage.RESULTS) && PersonaBenchPage.results(dir) != null) out.add(new Found("persona", dir));
         else if (n.equals("metrics.jsonl")) out.add(new Found("train", dir));
         else if (n.equals("rows.jsonl") && isBuild(p)) out.add(new Found("build", dir));
       }
@@ -60,6 +62,11 @@ final class BrowsePage {
     section(b, "Evaluation runs", "eval", found, ws, f -> {
       String rel = ws.relativize(f.dir()).toString();
       return "<a href=\"/ws/" + esc(rel) + "/report.html\">report.html</a> · <a href=\"/ws/" + esc(rel) + "/report.json\">report.json</a>";
+    });
+    section(b, "PERSONA Bench runs", "persona", found, ws, f -> {
+      String rel = ws.relativize(f.dir()).toString();
+      return "<a class=\"persona-run\" href=\"/persona/" + esc(rel) + "\">summary</a> · <a href=\"/ws/" + esc(rel) + "/report.html\">report.html</a>"
+          + " · <a href=\"/ws/" + esc(rel) + "/results.json\">results.json</a>";
     });
     section(b, "Training runs", "train", found, ws, f -> {
       String rel = ws.relativize(f.dir()).toString();

@@ -242,4 +242,20 @@ class StudioBrowserTest {
       page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("escaped.png")));
     }
   }
+
+  @Test
+  void aPersonaBenchRunShowsItsAccuracyTable(@TempDir Path scratch) throws Exception {
+    io.personaknob.studio.PersonaBenchRun.write(ws.resolve("persona-bench"), scratch);
+    try (BrowserContext ctx = browser.newContext()) {
+      Page page = login(ctx, "erin");
+      page.navigate(base + "/browse");
+      page.click("#runs-persona a.persona-run");
+      page.waitForURL("**/persona/persona-bench");
+      assertTrue(page.isVisible("#persona-accuracy"));
+      assertEquals(1 + 2 * 2, page.locator("#persona-accuracy tr").count(), "header + 2 modes x 2 critics");
+      assertTrue(page.textContent("#persona-accuracy").contains("output_only / critic-a"));
+      assertEquals(null, page.evaluate("() => window.pwned === undefined ? null : window.pwned"), "escaped names never run");
+      page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("persona-bench.png")).setFullPage(true));
+    }
+  }
 }
