@@ -119,7 +119,7 @@ public final class OpenAiServer implements AutoCloseable {
     this.http = HttpServer.create(new InetSocketAddress(host, port), 128);
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
     this.backend = Backend.of(model, options.maxBatch());
-    this.structured = new Structured(model.tokenizer(), options.maxStringLength());
+    this.structured = new Structured(model, options.maxStringLength());
     http.setExecutor(executor);
     http.createContext("/", this::handle);
   }

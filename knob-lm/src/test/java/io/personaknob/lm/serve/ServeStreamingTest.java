@@ -53,6 +53,10 @@ class ServeStreamingTest {
   }
 
   static HttpRequest req(String path, String body) {
+    return req(server, path, body);
+  }
+
+  static HttpRequest req(OpenAiServer server, String path, String body) {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
@@ -65,7 +69,11 @@ class ServeStreamingTest {
 
   /** The data of every event of a streamed answer, checked for the content type. */
   static List<String> stream(String path, String body) throws Exception {
-    HttpResponse<java.io.InputStream> r = CLIENT.send(req(path, body), HttpResponse.BodyHandlers.ofInputStream());
+    return stream(server, path, body);
+  }
+
+  static List<String> stream(OpenAiServer server, String path, String body) throws Exception {
+    HttpResponse<java.io.InputStream> r = CLIENT.send(req(server, path, body), HttpResponse.BodyHandlers.ofInputStream());
     assertEquals(200, r.statusCode());
     assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"), r.headers().toString());
     try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
