@@ -134,6 +134,20 @@ public final class OpenAiServer implements AutoCloseable {
     return backend.calls();
   }
 
+  /**
+   * Sequences decoded per forward pass so far on average (continuous batching), or 0 when the model is
+   * served by generate calls.
+   */
+  public double meanBatch() {
+    if (backend instanceof Backend.Continuous c && c.decoder().steps() > 0) return (double) c.decoder().rowSteps() / c.decoder().steps();
+    return 0;
+  }
+
+  /** The structured-output masks: trie walks (cache misses) and look-ups so far; zeros before the first structured request. */
+  public long[] maskStats() {
+    return structured.stats();
+  }
+
   /** Whether generation uses continuous batching (the model decodes step by step). */
   public boolean continuousBatching() {
     return backend instanceof Backend.Continuous;

@@ -48,6 +48,10 @@ final class Structured {
     return constraints;
   }
 
+  synchronized long[] stats() {
+    return constraints == null ? new long[2] : constraints.stats();
+  }
+
   /** The format of a request's {@code response_format}, or null for free text. */
   Format parse(JsonNode rf, boolean backendConstrains) {
     if (rf == null || rf.isNull()) return null;
