@@ -14,11 +14,11 @@ import java.util.Set;
 
 /**
  * {@link StepModel} over a {@link DjlLanguageModel}: one KV cache whose rows are the running sequences.
- * A step that admits new sequences left-pads every row to the longest new prompt (a running row feeds
- * its one token in the last column, the padding is cached but never attended to), so prompts are
- * prefilled in the same forward pass that decodes the running rows. Rows that leave are dropped from the
- * cache, and leading positions no row attends to any more are trimmed, so the cache does not grow with
- * the server's uptime.
+ * A step that admits new sequences prefills their prompts together in a cache of their own (left-padded
+ * to the longest of them), decodes the running rows' next tokens, then appends the new rows to the
+ * running cache right-aligned ({@link KvCache#appendRows}), so running rows never compute a prompt's
+ * padding. Rows that leave are dropped from the cache, and leading positions no row attends to any more
+ * are trimmed, so the cache does not grow with the server's uptime.
  */
 final class DjlStepModel implements StepModel {
   /** Trim the cache's dead prefix once it is at least this long. */
@@ -72,22 +72,38 @@ final class DjlStepModel implements StepModel {
         rows.addAll(kept);
       }
     }
-    // rows that join
+    int v = vocabSize();
+    float[] ordered = new float[ids.length * v];
+    // rows that join: prefilled together in their own cache, merged after the running rows' step
     List<Long> joining = new ArrayList<>();
     for (long id : ids) if (!rows.contains(id)) joining.add(id);
-    int t = 1;
-    for (int i = 0; i < ids.length; i++) t = Math.max(t, inputs.get(i).length);
-    if (cache == null) {
-      cache = model.newCache(joining.size(), Math.min(contextLength(), t + 64));
-    } else {
-      cache.addRows(joining.size());
+    KvCache fresh = null;
+    if (!joining.isEmpty()) {
+      int t = 1;
+      for (long id : joining) t = Math.max(t, inputs.get(wanted.get(id)).length);
+      fresh = model.newCache(joining.size(), Math.min(contextLength(), t + 64));
+      forward(fresh, joining, inputs, wanted, ordered);
     }
-    rows.addAll(joining);
-    int b = rows.size();
+    if (!rows.isEmpty()) forward(cache, rows, inputs, wanted, ordered);
+    if (fresh != null) {
+      if (cache == null) cache = fresh;
+      else cache.appendRows(fresh);
+      rows.addAll(joining);
+    }
+    int dead = cache.deadPrefix();
+    if (dead >= TRIM_AT) cache.trimLeft(dead);
+    return ordered;
+  }
+
+  /** One forward of {@code seqs} (the rows of {@code kv}, in order), left-padded; their logits go to their slots of {@code out}. */
+  private void forward(KvCache kv, List<Long> seqs, List<int[]> inputs, Map<Long, Integer> wanted, float[] out) {
+    int b = seqs.size();
+    int t = 1;
+    for (long id : seqs) t = Math.max(t, inputs.get(wanted.get(id)).length);
     long[] tok = new long[b * t];
     boolean[][] mask = new boolean[b][t];
     for (int r = 0; r < b; r++) {
-      int[] in = inputs.get(wanted.get(rows.get(r)));
+      int[] in = inputs.get(wanted.get(seqs.get(r)));
       int off = t - in.length;
       for (int j = 0; j < in.length; j++) {
         tok[r * t + off + j] = in[j];
@@ -97,14 +113,9 @@ final class DjlStepModel implements StepModel {
     int v = vocabSize();
     float[] logits;
     try (NDManager s = model.newStepManager()) {
-      NDArray out = model.forwardLast(s.create(tok, new Shape(b, t)), mask, cache);
-      logits = out.toFloatArray();
+      logits = model.forwardLast(s.create(tok, new Shape(b, t)), mask, kv).toFloatArray();
     }
-    float[] ordered = new float[ids.length * v];
-    for (int r = 0; r < b; r++) System.arraycopy(logits, r * v, ordered, wanted.get(rows.get(r)) * v, v);
-    int dead = cache.deadPrefix();
-    if (dead >= TRIM_AT) cache.trimLeft(dead);
-    return ordered;
+    for (int r = 0; r < b; r++) System.arraycopy(logits, r * v, out, wanted.get(seqs.get(r)) * v, v);
   }
 
   @Override

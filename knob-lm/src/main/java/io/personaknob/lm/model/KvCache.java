@@ -178,6 +178,73 @@ public final class KvCache implements AutoCloseable {
     batch += n;
   }
 
+  /**
+   * Appends the rows of another cache (sequences prefilled on their own) and closes it. Their positions
+   * are right-aligned with this cache's: the other's {@code p} columns land in this cache's last {@code p}
+   * (if {@code p} exceeds this cache's length, this one is first padded on the left). Attention only
+   * depends on which earlier columns are valid for a row, and position ids are per row, so the placement
+   * changes no result. The running rows thus never compute a joining prompt's padding.
+   */
+  public void appendRows(KvCache other) {
+    int p = other.length;
+    if (p > length) padLeft(p - length);
+    int off = length - p;
+    int m = other.batch;
+    for (int l = 0; l < keys.length; l++) {
+      if (keys[l] == null || other.keys[l] == null) throw new IllegalStateException("appendRows needs two caches that have seen a forward pass");
+      keys[l] = appendTo(keys[l], other.keys[l], off, p, m);
+      values[l] = appendTo(values[l], other.values[l], off, p, m);
+    }
+    int cols = valid[0].length;
+    boolean[][] nv = Arrays.copyOf(valid, batch + m);
+    int[] ns = Arrays.copyOf(seen, batch + m);
+    for (int r = 0; r < m; r++) {
+      nv[batch + r] = new boolean[cols];
+      System.arraycopy(other.valid[r], 0, nv[batch + r], off, p);
+      ns[batch + r] = other.seen[r];
+    }
+    valid = nv;
+    seen = ns;
+    batch += m;
+    other.close();
+  }
+
+  private NDArray appendTo(NDArray mine, NDArray theirs, int off, int p, int m) {
+    long[] s = mine.getShape().getShape();
+    NDArray rows = manager.zeros(new Shape(m, s[1], s[2], s[3]), mine.getDataType(), mine.getDevice());
+    NDArray src = JniUtils.slice((PtNDArray) theirs, 2, 0, p, 1);
+    write(rows, src, off, p);
+    src.close();
+    NDArray out = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(mine, rows), 0);
+    out.attach(manager);
+    mine.close();
+    rows.close();
+    return out;
+  }
+
+  /** Inserts {@code n} columns before the cached ones, valid for no row. */
+  private void padLeft(int n) {
+    for (int l = 0; l < keys.length; l++) {
+      if (keys[l] == null) continue;
+      keys[l] = shifted(keys[l], n);
+      values[l] = shifted(values[l], n);
+    }
+    for (int b = 0; b < batch; b++) {
+      boolean[] nv = new boolean[valid[b].length + n];
+      System.arraycopy(valid[b], 0, nv, n, length);
+      valid[b] = nv;
+    }
+    length += n;
+  }
+
+  private NDArray shifted(NDArray a, int n) {
+    long[] s = a.getShape().getShape();
+    NDArray out = manager.zeros(new Shape(s[0], s[1], s[2] + n, s[3]), a.getDataType(), a.getDevice());
+    write(out, a, n, (int) s[2]);
+    a.close();
+    return out;
+  }
+
   /** Number of leading cached positions that no row attends to (padding, or the tokens of rows that left). */
   public int deadPrefix() {
     int dead = length;
