@@ -17,13 +17,11 @@ import io.personaknob.lm.TokenLogprob;
 import io.personaknob.lm.Tokenizer;
 import io.personaknob.lm.chat.JinjaChatTemplate;
 import io.personaknob.lm.decode.SequenceListener;
-import io.personaknob.lm.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * An OpenAI-compatible HTTP server over one {@link LanguageModel}: {@code GET /v1/models},
@@ -469,11 +466,11 @@ public final class OpenAiServer implements AutoCloseable {
       ObjectNode message = choice.putObject("message");
       message.put("role", "assistant");
       message.put("content", r.text());
-      if (p.s().logprobs()) choice.putObject("logprobs").set("content", chatLogprobs(tok, r.logprobs()));
+      if (p.s().logprobs()) choice.putObject("logprobs").set("content", Responses.chatLogprobs(tok, r.logprobs()));
       else choice.putNull("logprobs");
       choice.put("finish_reason", r.finishReason());
     }
-    usage(root, rs);
+    Responses.usage(root, rs);
     return root;
   }
 
@@ -491,46 +488,12 @@ public final class OpenAiServer implements AutoCloseable {
       ObjectNode choice = choices.addObject();
       choice.put("text", r.text());
       choice.put("index", i);
-      if (p.s().logprobs()) choice.set("logprobs", completionLogprobs(tok, r.logprobs(), 0));
+      if (p.s().logprobs()) choice.set("logprobs", Responses.completionLogprobs(tok, r.logprobs(), 0));
       else choice.putNull("logprobs");
       choice.put("finish_reason", r.finishReason());
     }
-    usage(root, rs);
+    Responses.usage(root, rs);
     return root;
-  }
-
-  /** Chat logprobs entries ({@code logprobs.content}) of some tokens. */
-  static ArrayNode chatLogprobs(Tokenizer tok, List<TokenLogprob> lps) {
-    ArrayNode content = JSON.createArrayNode();
-    for (TokenLogprob t : lps) {
-      ObjectNode o = content.addObject();
-      tokenFields(o, tok, t.token(), t.logprob());
-      ArrayNode top = o.putArray("top_logprobs");
-      for (TokenLogprob.Alternative a : t.top()) tokenFields(top.addObject(), tok, a.token(), a.logprob());
-    }
-    return content;
-  }
-
-  /** Legacy completions logprobs of some tokens whose text starts at {@code offset} of the choice's text. */
-  static ObjectNode completionLogprobs(Tokenizer tok, List<TokenLogprob> lps, int offset) {
-    ObjectNode lp = JSON.createObjectNode();
-    ArrayNode tokens = lp.putArray("tokens");
-    ArrayNode tokenLogprobs = lp.putArray("token_logprobs");
-    ArrayNode topLogprobs = lp.putArray("top_logprobs");
-    ArrayNode offsets = lp.putArray("text_offset");
-    for (TokenLogprob t : lps) {
-      String text = tokenText(tok, t.token());
-      tokens.add(text);
-      tokenLogprobs.add(t.logprob());
-      ObjectNode top = topLogprobs.addObject();
-      for (TokenLogprob.Alternative a : t.top()) {
-        String at = tokenText(tok, a.token());
-        if (!top.has(at)) top.put(at, a.logprob());
-      }
-      offsets.add(offset);
-      offset += text.length();
-    }
-    return lp;
   }
 
   // ------------------------------------------------------------------------------------- helpers
@@ -579,29 +542,6 @@ public final class OpenAiServer implements AutoCloseable {
       throw ApiError.invalid(where + ".content", "'" + where + ".content' must be a string or an array of text parts");
     }
     return out;
-  }
-
-  static void tokenFields(ObjectNode o, Tokenizer tok, int id, double logprob) {
-    byte[] b = Tokenizers.tokenBytes(tok, id);
-    o.put("token", new String(b, StandardCharsets.UTF_8));
-    o.put("logprob", logprob);
-    ArrayNode bytes = o.putArray("bytes");
-    for (byte x : b) bytes.add(x & 0xFF);
-  }
-
-  static String tokenText(Tokenizer tok, int id) {
-    return new String(Tokenizers.tokenBytes(tok, id), StandardCharsets.UTF_8);
-  }
-
-  /** Usage of a request: the prompt once, the completion tokens of every choice. */
-  static void usage(ObjectNode root, List<GenerationResult> rs) {
-    int prompt = rs.isEmpty() ? 0 : rs.get(0).promptTokens();
-    int completion = 0;
-    for (GenerationResult r : rs) completion += r.tokens().length;
-    ObjectNode u = root.putObject("usage");
-    u.put("prompt_tokens", prompt);
-    u.put("completion_tokens", completion);
-    u.put("total_tokens", prompt + completion);
   }
 
   String randomId() {

@@ -147,7 +147,7 @@ final class SseStream {
         u.putArray("choices");
         List<GenerationResult> rs = new ArrayList<>();
         for (Choice c : cs) rs.add(c.result);
-        OpenAiServer.usage(u, rs);
+        Responses.usage(u, rs);
         send(out, u);
       }
       out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
@@ -185,11 +185,11 @@ final class SseStream {
     ObjectNode ch = choice(ck, i);
     if (p.chat()) {
       ch.putObject("delta").put("content", text);
-      if (p.s().logprobs()) ch.putObject("logprobs").set("content", OpenAiServer.chatLogprobs(tok, c.pending));
+      if (p.s().logprobs()) ch.putObject("logprobs").set("content", Responses.chatLogprobs(tok, c.pending));
       else ch.putNull("logprobs");
     } else {
       ch.put("text", text);
-      if (p.s().logprobs()) ch.set("logprobs", OpenAiServer.completionLogprobs(tok, c.pending, c.sent.length()));
+      if (p.s().logprobs()) ch.set("logprobs", Responses.completionLogprobs(tok, c.pending, c.sent.length()));
       else ch.putNull("logprobs");
     }
     ch.putNull("finish_reason");
