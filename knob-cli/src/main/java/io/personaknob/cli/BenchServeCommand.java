@@ -143,6 +143,16 @@ final class BenchServeCommand implements Callable<Integer> {
         out.flush();
       }
       long[] m1 = server.maskStats();
+      // the model alone, in-process (the server is idle now): the same prompts one by one and as one static batch
+      List<Double> staticRatios = new ArrayList<>();
+      double[] staticRates = new double[2];
+      for (int round = 0; round < rounds; round++) {
+        double[] r = staticBatch(lm, Math.min(clients, maxBatch), maxTokens);
+        staticRates[0] += r[0];
+        staticRates[1] += r[1];
+        staticRatios.add(r[1] / r[0]);
+      }
+      Collections.sort(staticRatios);
       out.println();
       out.println("| workload | requests/s | completion tokens/s | tokens per forward pass | TTFT p50 / p90 / p99 ms | inter-token p50 / p90 / p99 ms |");
       out.println("|---|---:|---:|---:|---|---|");
@@ -154,6 +164,8 @@ final class BenchServeCommand implements Callable<Integer> {
       Collections.sort(ratios);
       out.printf("%nconcurrent / one at a time, total tokens/s: %.2f x (median of %d rounds; pooled %.2f x)%n",
           ratios.get(rounds / 2), rounds, Run.pool(manys).tokensPerSec() / Run.pool(ones).tokensPerSec());
+      out.printf("in-process static generate (no HTTP, no streaming), %d prompts one by one %.1f tokens/s, as one batch %.1f tokens/s: %.2f x (median of %d rounds)%n",
+          Math.min(clients, maxBatch), staticRates[0] / rounds, staticRates[1] / rounds, staticRatios.get(rounds / 2), rounds);
       out.printf("json_schema / free text tokens/s (same clients): %.2f; mask cache: %d trie walks in %d look-ups during the timed rounds%n",
           Run.pool(judgeds).tokensPerSec() / Run.pool(manys).tokensPerSec(), m1[0] - m0[0], m1[1] - m0[1]);
       out.flush();
@@ -206,6 +218,23 @@ final class BenchServeCommand implements Callable<Integer> {
       }
       return new Run(n, t, s, a, b);
     }
+  }
+
+  /** {tokens/s one prompt per generate call, tokens/s all prompts in one call}, sampled with a seed. */
+  private static double[] staticBatch(DjlLanguageModel lm, int n, int maxTok) {
+    var template = lm.chatTemplate().orElseThrow();
+    List<int[]> prompts = new ArrayList<>();
+    for (int i = 0; i < n; i++) prompts.add(lm.tokenizer().encode(template.render(List.of(io.personaknob.lm.ChatMessage.user(prompt(i))), true), false));
+    SamplingParams p = new SamplingParams(maxTok, 0.7, 0, 1.0, 7, List.of(), false, 0);
+    long t0 = System.nanoTime();
+    long one = 0;
+    for (int[] ids : prompts) one += lm.generate(List.of(ids), p).get(0).tokens().length;
+    double s1 = (System.nanoTime() - t0) / 1e9;
+    long t1 = System.nanoTime();
+    long all = 0;
+    for (var r : lm.generate(prompts, p)) all += r.tokens().length;
+    double s2 = (System.nanoTime() - t1) / 1e9;
+    return new double[] {one / s1, all / s2};
   }
 
   private static String prompt(int i) {
