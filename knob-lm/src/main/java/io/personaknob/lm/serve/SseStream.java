@@ -24,7 +24,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  * empty choices and the usage, then {@code data: [DONE]}. Text is held back while it could still be cut
  * by a stop string or ends inside a UTF-8 character, so the deltas concatenate to exactly the text of
  * the non-streamed answer. When the client goes away (a write fails) the request's sequences are
- * cancelled and leave the running batch at the next step.
+ * cancelled and leave the running batch at the next step. Tokens produced while the previous write
+ * was in progress go out as one delta per choice with one flush, so a slow client or a busy machine
+ * costs fewer writes, not a growing backlog.
  */
 final class SseStream {
   private final OpenAiServer server;
@@ -95,52 +97,66 @@ final class SseStream {
           ch.putNull("finish_reason");
           send(out, c);
         }
+        out.flush();
       }
       int open = n;
+      List<Object[]> batch = new ArrayList<>();
       while (open > 0) {
-        Object[] e;
+        // everything produced since the last write goes out together: one delta per choice, one flush
+        batch.clear();
         try {
-          e = events.take();
+          batch.add(events.take());
         } catch (InterruptedException ie) {
           gone = true;
           Thread.currentThread().interrupt();
           return;
         }
-        int i = (Integer) e[0];
-        Choice c = cs[i];
-        if (e.length == 3) {
-          c.tokens.add((Integer) e[1]);
-          if (e[2] != null) c.pending.add((TokenLogprob) e[2]);
+        events.drainTo(batch);
+        boolean[] dirty = new boolean[n];
+        for (Object[] e : batch) {
+          int i = (Integer) e[0];
+          Choice c = cs[i];
+          if (e.length == 3) {
+            c.tokens.add((Integer) e[1]);
+            if (e[2] != null) c.pending.add((TokenLogprob) e[2]);
+            dirty[i] = true;
+          } else if (e[1] instanceof GenerationResult r) {
+            dirty[i] = false;
+            c.result = r;
+            String rest = r.text().startsWith(c.sent) ? r.text().substring(c.sent.length()) : "";
+            if (!rest.isEmpty() || !c.pending.isEmpty()) delta(out, i, c, rest);
+            c.sent = r.text();
+            ObjectNode ck = chunk();
+            ObjectNode ch = choice(ck, i);
+            if (p.chat()) ch.putObject("delta");
+            else ch.put("text", "");
+            ch.putNull("logprobs");
+            ch.put("finish_reason", r.finishReason());
+            send(out, ck);
+            open--;
+          } else {
+            Throwable t = (Throwable) e[1];
+            gone = true; // the other choices stop too
+            String msg = t instanceof CancellationException ? "The server is shutting down" : "Generation failed: " + t.getClass().getSimpleName();
+            if (!(t instanceof CancellationException)) System.err.println("knob serve: generation failed in a stream: " + t);
+            byte[] b = ("data: " + OpenAiServer.JSON.writeValueAsString(OpenAiServer.errorBody(msg, "server_error", null, null)) + "\n\n")
+                .getBytes(StandardCharsets.UTF_8);
+            out.write(b);
+            out.flush();
+            return;
+          }
+        }
+        for (int i = 0; i < n; i++) {
+          if (!dirty[i]) continue;
+          Choice c = cs[i];
           String text = tok.decode(c.tokens.stream().mapToInt(Integer::intValue).toArray(), true);
           String safe = safePrefix(text, p.s().stop());
           if (safe.length() > c.sent.length() && safe.startsWith(c.sent)) {
             delta(out, i, c, safe.substring(c.sent.length()));
             c.sent = safe;
           }
-        } else if (e[1] instanceof GenerationResult r) {
-          c.result = r;
-          String rest = r.text().startsWith(c.sent) ? r.text().substring(c.sent.length()) : "";
-          if (!rest.isEmpty() || !c.pending.isEmpty()) delta(out, i, c, rest);
-          c.sent = r.text();
-          ObjectNode ck = chunk();
-          ObjectNode ch = choice(ck, i);
-          if (p.chat()) ch.putObject("delta");
-          else ch.put("text", "");
-          ch.putNull("logprobs");
-          ch.put("finish_reason", r.finishReason());
-          send(out, ck);
-          open--;
-        } else {
-          Throwable t = (Throwable) e[1];
-          gone = true; // the other choices stop too
-          String msg = t instanceof CancellationException ? "The server is shutting down" : "Generation failed: " + t.getClass().getSimpleName();
-          if (!(t instanceof CancellationException)) System.err.println("knob serve: generation failed in a stream: " + t);
-          byte[] b = ("data: " + OpenAiServer.JSON.writeValueAsString(OpenAiServer.errorBody(msg, "server_error", null, null)) + "\n\n")
-              .getBytes(StandardCharsets.UTF_8);
-          out.write(b);
-          out.flush();
-          return;
         }
+        out.flush();
       }
       if (p.s().includeUsage()) {
         ObjectNode u = chunk();
@@ -149,6 +165,7 @@ final class SseStream {
         for (Choice c : cs) rs.add(c.result);
         Responses.usage(u, rs);
         send(out, u);
+        out.flush();
       }
       out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
@@ -213,8 +230,8 @@ final class SseStream {
     return a.addObject().put("index", i);
   }
 
+  /** Writes one event; the caller flushes. */
   private void send(OutputStream out, ObjectNode chunk) throws IOException {
     out.write(("data: " + OpenAiServer.JSON.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
   }
 }
