@@ -3,46 +3,63 @@ package io.personaknob.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.personaknob.lm.DjlLanguageModel;
-import io.personaknob.lm.GenerationResult;
 import io.personaknob.lm.LanguageModels;
+import io.personaknob.lm.Sampler;
 import io.personaknob.lm.SamplingParams;
+import io.personaknob.lm.Tokenizer;
+import io.personaknob.lm.decode.TokenConstraint;
 import io.personaknob.lm.model.RandomModels;
 import io.personaknob.lm.safetensors.SafeTensors;
 import io.personaknob.lm.serve.OpenAiServer;
+import io.personaknob.lm.structured.JsonConstraints;
+import io.personaknob.lm.tokenizer.Tokenizers;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code knob bench serve}: requests/s and tokens/s through {@code knob serve}'s HTTP server on
- * loopback, beside the same generations called in-process one by one on pre-tokenized prompts. Two
- * workloads: sampled with a seed per request (never batched: the parameters differ) and greedy (queued
- * requests batched), so the ratios show what HTTP, JSON, templating and tokenization cost and what
- * batching gains.
+ * {@code knob bench serve}: continuous batching and structured outputs through {@code knob serve}'s
+ * HTTP server on loopback, in one run on one server: streamed chat requests one at a time, then from
+ * concurrent clients (total tokens/s, time to first token and inter-token latency percentiles), the same
+ * with a judge's json_schema, and, given a tokenizer, the cost of the structured-output mask per token
+ * over its vocabulary.
  */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     description =
-        "Benchmark the OpenAI-compatible server: chat completions through HTTP with concurrent clients, "
-            + "the same generations in-process, and GET /v1/models for the bare HTTP rate.")
+        "Benchmark the OpenAI-compatible server: streamed chat completions one at a time and from concurrent "
+            + "clients on the same server (tokens/s, TTFT and inter-token latency percentiles), structured "
+            + "outputs (json_schema) beside free text, and the per-token cost of the structured-output mask.")
 final class BenchServeCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  static final String JUDGE_SCHEMA = """
+      {"type":"object","properties":{"reason":{"type":"string"},
+       "rating":{"type":"integer","minimum":1,"maximum":7}},
+       "required":["reason","rating"],"additionalProperties":false}""";
 
   @Spec CommandSpec spec;
 
@@ -55,20 +72,33 @@ final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--size", defaultValue = "tiny", description = "Size of the generated model (default: ${DEFAULT-VALUE}).")
   String size;
 
-  @Option(names = "--requests", defaultValue = "64", description = "Chat requests to time (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--requests", defaultValue = "32", description = "Chat requests per concurrent measurement (default: ${DEFAULT-VALUE}).")
   int requests;
+
+  @Option(names = "--sequential-requests", defaultValue = "8", description = "Requests sent one at a time (default: ${DEFAULT-VALUE}).")
+  int sequential;
 
   @Option(names = "--clients", defaultValue = "8", description = "Concurrent HTTP clients (default: ${DEFAULT-VALUE}).")
   int clients;
 
-  @Option(names = "--max-tokens", defaultValue = "32", description = "max_tokens per request (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-tokens", defaultValue = "64", description = "max_tokens per request (default: ${DEFAULT-VALUE}).")
   int maxTokens;
 
   @Option(names = "--max-batch", defaultValue = "8", description = "Server batch cap (default: ${DEFAULT-VALUE}).")
   int maxBatch;
 
-  @Option(names = "--rounds", defaultValue = "3", description = "Repeat and report the median (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-string-length", defaultValue = "48", description = "Server bound on schema strings without maxLength (default: ${DEFAULT-VALUE}).")
+  int maxStringLength;
+
+  @Option(names = "--rounds", defaultValue = "3", description = "Rounds of the three workloads, interleaved (default: ${DEFAULT-VALUE}).")
   int rounds;
+
+  @Option(names = "--tokenizer", paramLabel = "DIR",
+      description = "Also time the structured-output mask over this tokenizer's vocabulary (a directory with tokenizer.json, e.g. Qwen3's).")
+  Path tokenizer;
+
+  @Option(names = "--mask-tokens", defaultValue = "20000", description = "Tokens generated by the mask benchmark's random walks (default: ${DEFAULT-VALUE}).")
+  int maskTokens;
 
   @Override
   public Integer call() throws Exception {
@@ -80,55 +110,66 @@ final class BenchServeCommand implements Callable<Integer> {
       dir = RandomModels.init(new RandomModels.Spec(arch, size, "bytes", 1, 0, SafeTensors.DType.F32), tmp.resolve("tiny-" + arch)).dir();
     }
     try (DjlLanguageModel lm = LanguageModels.load(dir, "cpu");
-        OpenAiServer server = new OpenAiServer(lm, "bench", "127.0.0.1", 0, maxBatch).start()) {
-      HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(clients)).build();
+        OpenAiServer server = new OpenAiServer(lm, "bench", "127.0.0.1", 0, new OpenAiServer.Options(maxBatch, 8, maxStringLength)).start()) {
+      ExecutorService pool = Executors.newFixedThreadPool(clients); // the clients; the HttpClient has its own threads
+      HttpClient client = HttpClient.newHttpClient();
       URI chatUri = URI.create(server.baseUrl() + "/chat/completions");
-      URI modelsUri = URI.create(server.baseUrl() + "/models");
-      out.printf("knob bench serve: model %s (%s, %,d parameters), %d clients, %d requests x max_tokens %d, median of %d rounds%n",
-          dir.getFileName(), lm.info().architecture(), lm.info().parameters(), clients, requests, maxTokens, rounds);
+      out.printf("knob bench serve: model %s (%s, %,d parameters), max_tokens %d, server batch cap %d, %s%n",
+          dir.getFileName(), lm.info().architecture(), lm.info().parameters(), maxTokens, maxBatch,
+          server.continuousBatching() ? "continuous batching" : "batched generate calls");
       out.flush();
-
-      // warm-up: JIT, native kernels, template
-      runChat(client, chatUri, Math.max(4, clients), 8, 0.7);
-      runChat(client, chatUri, Math.max(4, clients), 8, 0.0);
-
-      List<double[]> httpSampled = new ArrayList<>();
-      List<double[]> httpGreedy = new ArrayList<>();
-      List<double[]> directSampled = new ArrayList<>();
-      List<double[]> directGreedy = new ArrayList<>();
-      List<Double> bare = new ArrayList<>();
-      long callsSampled = 0;
-      long callsGreedy = 0;
-      for (int r = 0; r < rounds; r++) {
-        long c0 = server.generateCalls();
-        httpSampled.add(runChat(client, chatUri, requests, maxTokens, 0.7));
-        long c1 = server.generateCalls();
-        httpGreedy.add(runChat(client, chatUri, requests, maxTokens, 0.0));
-        long c2 = server.generateCalls();
-        callsSampled += c1 - c0;
-        callsGreedy += c2 - c1;
-        directSampled.add(runDirect(lm, requests, maxTokens, 0.7));
-        directGreedy.add(runDirect(lm, requests, maxTokens, 0.0));
-        bare.add(runModels(client, modelsUri, requests * 8));
+      run(client, chatUri, pool, Math.max(4, clients), clients, 8, null); // warm-up: JIT, kernels, template
+      run(client, chatUri, pool, 2, 1, maxTokens, JUDGE_SCHEMA); // compile the schema, warm its masks
+      // rounds interleave the workloads, so that a change of machine load hits all of them alike
+      List<Run> ones = new ArrayList<>();
+      List<Run> manys = new ArrayList<>();
+      List<Run> judgeds = new ArrayList<>();
+      long[] steps = new long[3];
+      long[] m0 = server.maskStats();
+      for (int round = 0; round < rounds; round++) {
+        long s0 = server.generateCalls();
+        ones.add(run(client, chatUri, pool, sequential, 1, maxTokens, null));
+        long s1 = server.generateCalls();
+        manys.add(run(client, chatUri, pool, requests, clients, maxTokens, null));
+        long s2 = server.generateCalls();
+        judgeds.add(run(client, chatUri, pool, requests, clients, maxTokens, JUDGE_SCHEMA));
+        long s3 = server.generateCalls();
+        steps[0] += s1 - s0;
+        steps[1] += s2 - s1;
+        steps[2] += s3 - s2;
+        out.printf("round %d: one at a time %.1f tokens/s, %d clients %.1f tokens/s (%.2f x), json_schema %.1f tokens/s%n", round + 1,
+            ones.get(round).tokensPerSec(), clients, manys.get(round).tokensPerSec(),
+            manys.get(round).tokensPerSec() / ones.get(round).tokensPerSec(), judgeds.get(round).tokensPerSec());
+        out.flush();
       }
-      double[] hs = median(httpSampled);
-      double[] hg = median(httpGreedy);
-      double[] ds = median(directSampled);
-      double[] dg = median(directGreedy);
-      double b = bare.stream().sorted().toList().get(bare.size() / 2);
+      long[] m1 = server.maskStats();
+      // the model alone, in-process (the server is idle now): the same prompts one by one and as one static batch
+      List<Double> staticRatios = new ArrayList<>();
+      double[] staticRates = new double[2];
+      for (int round = 0; round < rounds; round++) {
+        double[] r = staticBatch(lm, Math.min(clients, maxBatch), maxTokens);
+        staticRates[0] += r[0];
+        staticRates[1] += r[1];
+        staticRatios.add(r[1] / r[0]);
+      }
+      Collections.sort(staticRatios);
       out.println();
-      out.println("| path | requests/s | completion tokens/s | tokens/request | requests per generate call |");
-      out.println("|---|---:|---:|---:|---:|");
-      out.printf("| HTTP chat, temperature 0.7, a seed per request (%d clients) | %.1f | %.0f | %.1f | %.2f |%n",
-          clients, hs[0], hs[1], hs[2], (double) requests * rounds / callsSampled);
-      out.printf("| in-process generate, same token ids, one by one | %.1f | %.0f | %.1f | 1 |%n", ds[0], ds[1], ds[2]);
-      out.printf("| HTTP chat, greedy (%d clients, batches up to %d) | %.1f | %.0f | %.1f | %.2f |%n",
-          clients, maxBatch, hg[0], hg[1], hg[2], (double) requests * rounds / callsGreedy);
-      out.printf("| in-process generate, greedy, one by one | %.1f | %.0f | %.1f | 1 |%n", dg[0], dg[1], dg[2]);
-      out.printf("| HTTP GET /v1/models (%d clients) | %.0f | - | - | - |%n", clients, b);
-      out.printf("%nHTTP / in-process tokens/s: sampled %.2f, greedy %.2f%n", hs[1] / ds[1], hg[1] / dg[1]);
+      out.println("| workload | requests/s | completion tokens/s | tokens per forward pass | TTFT p50 / p90 / p99 ms | inter-token p50 / p90 / p99 ms |");
+      out.println("|---|---:|---:|---:|---|---|");
+      row(out, "one at a time, temperature 0.7", Run.pool(ones), steps[0]);
+      row(out, clients + " concurrent clients, temperature 0.7", Run.pool(manys), steps[1]);
+      row(out, clients + " concurrent clients, judge json_schema", Run.pool(judgeds), steps[2]);
+      List<Double> ratios = new ArrayList<>();
+      for (int r = 0; r < rounds; r++) ratios.add(manys.get(r).tokensPerSec() / ones.get(r).tokensPerSec());
+      Collections.sort(ratios);
+      out.printf("%nconcurrent / one at a time, total tokens/s: %.2f x (median of %d rounds; pooled %.2f x)%n",
+          ratios.get(rounds / 2), rounds, Run.pool(manys).tokensPerSec() / Run.pool(ones).tokensPerSec());
+      out.printf("in-process static generate (no HTTP, no streaming), %d prompts one by one %.1f tokens/s, as one batch %.1f tokens/s: %.2f x (median of %d rounds)%n",
+          Math.min(clients, maxBatch), staticRates[0] / rounds, staticRates[1] / rounds, staticRatios.get(rounds / 2), rounds);
+      out.printf("json_schema / free text tokens/s (same clients): %.2f; mask cache: %d trie walks in %d look-ups during the timed rounds%n",
+          Run.pool(judgeds).tokensPerSec() / Run.pool(manys).tokensPerSec(), m1[0] - m0[0], m1[1] - m0[1]);
       out.flush();
-      client.shutdownNow();
+      pool.shutdownNow();
     } finally {
       if (tmp != null) {
         try (var s = Files.walk(tmp)) {
@@ -136,85 +177,190 @@ final class BenchServeCommand implements Callable<Integer> {
         }
       }
     }
+    if (tokenizer != null) maskBench(out);
     return Knob.EXIT_OK;
+  }
+
+  private static void row(PrintWriter out, String name, Run r, long steps) {
+    out.printf("| %s | %.2f | %.1f | %.2f | %s | %s |%n", name, r.requests / r.secs, r.tokensPerSec(), (double) r.tokens / Math.max(1, steps),
+        pct(r.ttft), pct(r.itl));
+  }
+
+  private static String pct(List<Double> ms) {
+    if (ms.isEmpty()) return "-";
+    List<Double> s = new ArrayList<>(ms);
+    Collections.sort(s);
+    return String.format("%.1f / %.1f / %.1f", q(s, 0.5), q(s, 0.9), q(s, 0.99));
+  }
+
+  private static double q(List<Double> sorted, double p) {
+    return sorted.get(Math.min(sorted.size() - 1, (int) Math.floor(p * sorted.size())));
+  }
+
+  /** A measured batch of requests: counts, wall time, latencies in ms. */
+  record Run(int requests, long tokens, double secs, List<Double> ttft, List<Double> itl) {
+    double tokensPerSec() {
+      return tokens / secs;
+    }
+
+    static Run pool(List<Run> runs) {
+      int n = 0;
+      long t = 0;
+      double s = 0;
+      List<Double> a = new ArrayList<>();
+      List<Double> b = new ArrayList<>();
+      for (Run r : runs) {
+        n += r.requests;
+        t += r.tokens;
+        s += r.secs;
+        a.addAll(r.ttft);
+        b.addAll(r.itl);
+      }
+      return new Run(n, t, s, a, b);
+    }
+  }
+
+  /** {tokens/s one prompt per generate call, tokens/s all prompts in one call}, sampled with a seed. */
+  private static double[] staticBatch(DjlLanguageModel lm, int n, int maxTok) {
+    var template = lm.chatTemplate().orElseThrow();
+    List<int[]> prompts = new ArrayList<>();
+    for (int i = 0; i < n; i++) prompts.add(lm.tokenizer().encode(template.render(List.of(io.personaknob.lm.ChatMessage.user(prompt(i))), true), false));
+    SamplingParams p = new SamplingParams(maxTok, 0.7, 0, 1.0, 7, List.of(), false, 0);
+    long t0 = System.nanoTime();
+    long one = 0;
+    for (int[] ids : prompts) one += lm.generate(List.of(ids), p).get(0).tokens().length;
+    double s1 = (System.nanoTime() - t0) / 1e9;
+    long t1 = System.nanoTime();
+    long all = 0;
+    for (var r : lm.generate(prompts, p)) all += r.tokens().length;
+    double s2 = (System.nanoTime() - t1) / 1e9;
+    return new double[] {one / s1, all / s2};
   }
 
   private static String prompt(int i) {
     return "Request " + i + ": tell me something useful about peers.";
   }
 
-  /** {requests/s, completion tokens/s, tokens/request}. */
-  private double[] runChat(HttpClient client, URI uri, int n, int maxTok, double temperature) throws Exception {
-    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> fs = new ArrayList<>();
+  /** {@code n} streamed chat requests from {@code concurrency} clients. */
+  private Run run(HttpClient client, URI uri, ExecutorService pool, int n, int concurrency, int maxTok, String schema) throws Exception {
+    List<Double> ttft = Collections.synchronizedList(new ArrayList<>());
+    List<Double> itl = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger next = new AtomicInteger();
+    long[] tokens = new long[concurrency];
     long t0 = System.nanoTime();
-    // at most `clients` in flight
-    java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(clients);
-    for (int i = 0; i < n; i++) {
-      inFlight.acquire();
-      String body = "{\"model\": \"bench\", \"messages\": [{\"role\": \"user\", \"content\": " + JSON.writeValueAsString(prompt(i))
-          + "}], \"max_tokens\": " + maxTok + ", \"temperature\": " + temperature + ", \"seed\": " + i + "}";
-      fs.add(client.sendAsync(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-          HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> inFlight.release()));
+    List<Future<?>> fs = new ArrayList<>();
+    for (int c = 0; c < concurrency; c++) {
+      final int cc = c;
+      fs.add(pool.submit(() -> {
+        for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) tokens[cc] += one(client, uri, i, maxTok, schema, ttft, itl);
+        return null;
+      }));
     }
-    long tokens = 0;
-    for (var f : fs) {
-      HttpResponse<String> r = f.get();
-      if (r.statusCode() != 200) throw new IllegalStateException("bench request failed: " + r.statusCode() + " " + r.body());
-      JsonNode u = JSON.readTree(r.body()).path("usage");
-      tokens += u.path("completion_tokens").asLong();
-    }
+    for (Future<?> f : fs) f.get();
     double secs = (System.nanoTime() - t0) / 1e9;
-    return new double[] {n / secs, tokens / secs, (double) tokens / n};
+    long total = 0;
+    for (long t : tokens) total += t;
+    return new Run(n, total, secs, ttft, itl);
   }
 
-  private double[] runDirect(DjlLanguageModel lm, int n, int maxTok, double temperature) {
-    var template = lm.chatTemplate().orElseThrow();
-    List<int[]> prompts = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      String text = template.render(List.of(io.personaknob.lm.ChatMessage.user(prompt(i))), true);
-      prompts.add(lm.tokenizer().encode(text, false));
-    }
-    long t0 = System.nanoTime();
+  /** One streamed request; returns its completion tokens (from the usage chunk). */
+  private static long one(HttpClient client, URI uri, int i, int maxTok, String schema, List<Double> ttft, List<Double> itl) throws Exception {
+    String body = "{\"model\": \"bench\", \"messages\": [{\"role\": \"user\", \"content\": " + JSON.writeValueAsString(prompt(i))
+        + "}], \"max_tokens\": " + maxTok + ", \"temperature\": 0.7, \"seed\": " + i
+        + ", \"stream\": true, \"stream_options\": {\"include_usage\": true}"
+        + (schema == null ? "" : ", \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"judge\", \"strict\": true, \"schema\": " + schema + "}}")
+        + "}";
+    long start = System.nanoTime();
+    HttpResponse<java.io.InputStream> r = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    if (r.statusCode() != 200) throw new IllegalStateException("bench request failed: " + r.statusCode() + " " + new String(r.body().readAllBytes(), StandardCharsets.UTF_8));
+    long last = -1;
     long tokens = 0;
-    for (int i = 0; i < n; i++) {
-      int[] ids = prompts.get(i);
-      GenerationResult r = lm.generate(List.of(ids), new SamplingParams(maxTok, temperature, 0, 1.0, temperature == 0 ? 0 : i, List.of(), false, 0)).get(0);
-      tokens += r.tokens().length;
-    }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    return new double[] {n / secs, tokens / secs, (double) tokens / n};
-  }
-
-  private double runModels(HttpClient client, URI uri, int n) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    try {
-      long t0 = System.nanoTime();
-      List<Future<Integer>> fs = new ArrayList<>();
-      for (int c = 0; c < clients; c++) {
-        int share = n / clients;
-        fs.add(pool.submit(() -> {
-          for (int i = 0; i < share; i++) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) throw new IllegalStateException("GET /v1/models: " + r.statusCode());
-          }
-          return share;
-        }));
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (!line.startsWith("data: ") || line.equals("data: [DONE]")) continue;
+        JsonNode c = JSON.readTree(line.substring(6));
+        if (c.path("usage").isObject()) tokens = c.path("usage").path("completion_tokens").asLong();
+        if (c.path("choices").path(0).path("delta").path("content").asText("").isEmpty()) continue;
+        long now = System.nanoTime();
+        if (last < 0) ttft.add((now - start) / 1e6);
+        else itl.add((now - last) / 1e6);
+        last = now;
       }
-      int done = 0;
-      for (var f : fs) done += f.get();
-      return done / ((System.nanoTime() - t0) / 1e9);
-    } finally {
-      pool.shutdown();
     }
+    return tokens;
   }
 
-  private static double[] median(List<double[]> runs) {
-    double[] out = new double[runs.get(0).length];
-    for (int k = 0; k < out.length; k++) {
-      final int kk = k;
-      List<Double> v = runs.stream().map(a -> a[kk]).sorted().toList();
-      out[k] = v.get(v.size() / 2);
+  /**
+   * The structured-output mask over a real vocabulary: time to build the trie, to walk it for a new parser
+   * state, and per generated token once states repeat, beside sampling one token from the full logits.
+   */
+  private void maskBench(PrintWriter out) {
+    Tokenizer tok = Tokenizers.load(tokenizer);
+    int v = tok.vocabSize();
+    long t0 = System.nanoTime();
+    JsonConstraints c = new JsonConstraints(tok, v, tok.eosTokenIds(), maxStringLength);
+    double buildMs = (System.nanoTime() - t0) / 1e6;
+    JsonConstraints.Compiled g;
+    try {
+      g = c.schema(JSON.readTree(JUDGE_SCHEMA));
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
     }
-    return out;
+    Random rnd = new Random(1);
+    float[] logits = new float[v];
+    for (int i = 0; i < v; i++) logits[i] = (float) rnd.nextGaussian();
+    SamplingParams p = new SamplingParams(1, 0.7, 0, 1.0, 1, List.of(), false, 0);
+    // phase 1 (cold): the first documents meet new parser states; phase 2 (warm): states repeat
+    long[] coldNs = new long[2];
+    long[] coldTokens = new long[1];
+    long walks0 = c.stats()[0];
+    walk(g, logits, v, p, rnd, Math.max(1, maskTokens / 10), coldNs, coldTokens);
+    long walks1 = c.stats()[0];
+    long[] warmNs = new long[2];
+    long[] warmTokens = new long[1];
+    walk(g, logits, v, p, rnd, maskTokens, warmNs, warmTokens);
+    long walks2 = c.stats()[0];
+    // baseline: sampling from the full logits row without a mask
+    long b0 = System.nanoTime();
+    int reps = 200;
+    long sink = 0;
+    for (int i = 0; i < reps; i++) sink += Sampler.next(logits, 0, v, p, rnd);
+    double freeUs = (System.nanoTime() - b0) / 1e3 / reps;
+    out.println();
+    out.printf("structured-output mask over %s (%,d tokens; trie of %,d nodes, longest token %d bytes) built in %.0f ms%n",
+        tokenizer.getFileName(), v, c.trie().nodes(), c.trie().longestToken(), buildMs);
+    out.println("| phase | tokens | trie walks (new states) | mask µs/token (look-up or walk, advance) | masked sampling µs/token |");
+    out.println("|---|---:|---:|---:|---:|");
+    out.printf("| first documents (states new) | %,d | %,d | %.1f | %.1f |%n", coldTokens[0], walks1 - walks0,
+        coldNs[0] / 1e3 / coldTokens[0], coldNs[1] / 1e3 / coldTokens[0]);
+    out.printf("| later documents (states cached) | %,d | %,d | %.1f | %.1f |%n", warmTokens[0], walks2 - walks1,
+        warmNs[0] / 1e3 / warmTokens[0], warmNs[1] / 1e3 / warmTokens[0]);
+    out.printf("| unconstrained sampling from all %,d logits (baseline) | %d | - | - | %.1f |%n", v, reps, freeUs);
+    out.flush();
+    if (sink == 42) out.print("");
+  }
+
+  /** Random judge documents under the mask, sampling at temperature 0.7 from fixed random logits; adds the time spent per token. */
+  private static void walk(JsonConstraints.Compiled g, float[] logits, int v, SamplingParams p, Random rnd, int tokens, long[] ns, long[] count) {
+    TokenConstraint tc = g.newConstraint();
+    for (int i = 0; i < tokens; i++) {
+      long t = System.nanoTime();
+      int[] allowed = tc.allowed();
+      long t1 = System.nanoTime();
+      float[] sub = new float[allowed.length];
+      for (int j = 0; j < allowed.length; j++) sub[j] = logits[allowed[j]];
+      int tok = allowed[Sampler.next(sub, 0, sub.length, p, rnd)];
+      long t2 = System.nanoTime();
+      tc.accept(tok);
+      long t3 = System.nanoTime();
+      ns[0] += (t1 - t) + (t3 - t2);
+      ns[1] += t2 - t1;
+      count[0]++;
+      if (tc.complete()) tc = g.newConstraint();
+      // vary the logits a little so documents differ
+      logits[rnd.nextInt(v)] = (float) rnd.nextGaussian() * 3;
+    }
   }
 }

@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
     description =
         "Serve a model over an OpenAI-compatible HTTP API: GET /v1/models, POST /v1/chat/completions, "
             + "POST /v1/completions (temperature, top_p, top_k, seed, max_tokens, stop, logprobs, "
-            + "top_logprobs). Listens on loopback unless --host says otherwise; Ctrl-C stops it after the "
+            + "top_logprobs, n, stream, response_format json_object / json_schema constraining decoding), "
+            + "with continuous batching. Listens on loopback unless --host says otherwise; Ctrl-C stops it after the "
             + "requests in flight.")
 final class ServeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -47,8 +48,16 @@ final class ServeCommand implements Callable<Integer> {
   String device;
 
   @Option(names = "--max-batch", defaultValue = "8", paramLabel = "N",
-      description = "Requests with equal sampling parameters that queue up are generated together, at most N at a time (default: ${DEFAULT-VALUE}; 1 = one by one).")
+      description = "Continuous batching: at most N sequences decode together; requests join and leave between steps (default: ${DEFAULT-VALUE}; 1 = one by one).")
   int maxBatch;
+
+  @Option(names = "--max-n", defaultValue = "8", paramLabel = "N",
+      description = "Largest n (choices per request) accepted; more is a 400 (default: ${DEFAULT-VALUE}).")
+  int maxN;
+
+  @Option(names = "--max-string-length", defaultValue = "512", paramLabel = "CHARS",
+      description = "Structured outputs: characters allowed in a JSON string whose schema has no maxLength, so generation ends (default: ${DEFAULT-VALUE}).")
+  int maxStringLength;
 
   @Option(names = "--grace", defaultValue = "10", paramLabel = "SECONDS",
       description = "On shutdown, wait this long for requests in flight (default: ${DEFAULT-VALUE}).")
@@ -66,6 +75,8 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
     if (maxBatch < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-batch must be >= 1, got " + maxBatch);
+    if (maxN < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-n must be >= 1, got " + maxN);
+    if (maxStringLength < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-string-length must be >= 1, got " + maxStringLength);
     if (grace < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--grace must be >= 0");
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
@@ -88,7 +99,7 @@ final class ServeCommand implements Callable<Integer> {
     String id = name != null ? name : model.toAbsolutePath().normalize().getFileName().toString();
     OpenAiServer s;
     try {
-      s = new OpenAiServer(lm, id, host, port, maxBatch);
+      s = new OpenAiServer(lm, id, host, port, new OpenAiServer.Options(maxBatch, maxN, maxStringLength));
     } catch (BindException e) {
       throw new UserException(host + ":" + port + ": cannot listen (" + e.getMessage() + "); choose another --port");
     } catch (IOException e) {

@@ -86,7 +86,7 @@ public final class DjlLanguageModel implements LanguageModel {
     return model.config().maxPositions();
   }
 
-  private <T> T noGrad(Supplier<T> body) {
+  <T> T noGrad(Supplier<T> body) {
     synchronized (this) {
       boolean prev = JniUtils.isGradMode();
       JniUtils.setGradMode(false);
@@ -96,6 +96,15 @@ public final class DjlLanguageModel implements LanguageModel {
         JniUtils.setGradMode(prev);
       }
     }
+  }
+
+  private DjlStepModel stepModel;
+
+  /** Step-level decoding for continuous batching (one per model; use it from one thread). */
+  @Override
+  public synchronized Optional<io.personaknob.lm.decode.StepModel> stepModel() {
+    if (stepModel == null) stepModel = new DjlStepModel(this);
+    return Optional.of(stepModel);
   }
 
   // ------------------------------------------------------------------ scoring

@@ -26,6 +26,14 @@ public interface LanguageModel extends AutoCloseable {
   /** Batched generation with a KV cache. */
   List<GenerationResult> generate(List<int[]> prompts, SamplingParams params);
 
+  /**
+   * Step-level decoding for continuous batching (the server's {@link io.personaknob.lm.decode.Decoder}),
+   * if this model supports it; models without it are served by batched {@link #generate} calls.
+   */
+  default Optional<io.personaknob.lm.decode.StepModel> stepModel() {
+    return Optional.empty();
+  }
+
   @Override
   void close();
 

@@ -11,11 +11,11 @@ import java.util.Random;
  * top-k and top-p (nucleus) filters, in that order, as Hugging Face's logits warpers do. Log-probabilities
  * reported to callers are those of the model's own distribution (before temperature and filters).
  */
-final class Sampler {
+public final class Sampler {
   private Sampler() {}
 
   /** Rejects invalid sampling parameters with a clear message. */
-  static void validate(SamplingParams p) {
+  public static void validate(SamplingParams p) {
     if (p.maxNewTokens() < 0) throw new UserException("max_tokens must be ≥ 0, got " + p.maxNewTokens());
     if (!(p.temperature() >= 0) || Double.isInfinite(p.temperature())) throw new UserException("temperature must be ≥ 0, got " + p.temperature());
     if (p.topK() < 0) throw new UserException("top_k must be ≥ 0 (0 disables it), got " + p.topK());
@@ -25,7 +25,7 @@ final class Sampler {
   }
 
   /** log-softmax of a row of logits, in double. */
-  static double[] logSoftmax(float[] logits, int off, int v) {
+  public static double[] logSoftmax(float[] logits, int off, int v) {
     double mx = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < v; i++) mx = Math.max(mx, logits[off + i]);
     double z = 0;
@@ -36,14 +36,14 @@ final class Sampler {
     return out;
   }
 
-  static int argmax(float[] logits, int off, int v) {
+  public static int argmax(float[] logits, int off, int v) {
     int best = 0;
     for (int i = 1; i < v; i++) if (logits[off + i] > logits[off + best]) best = i;
     return best;
   }
 
   /** The next token for one row. */
-  static int next(float[] logits, int off, int v, SamplingParams p, Random rnd) {
+  public static int next(float[] logits, int off, int v, SamplingParams p, Random rnd) {
     if (p.temperature() == 0) return argmax(logits, off, v);
     double t = p.temperature();
     Integer[] idx = null;
@@ -94,7 +94,7 @@ final class Sampler {
   }
 
   /** The k most likely tokens of a log-probability row, most likely first. */
-  static List<int[]> topIndices(double[] lp, int k) {
+  public static List<int[]> topIndices(double[] lp, int k) {
     List<int[]> out = new ArrayList<>();
     boolean[] used = new boolean[lp.length];
     for (int r = 0; r < Math.min(k, lp.length); r++) {

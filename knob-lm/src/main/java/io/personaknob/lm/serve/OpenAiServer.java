@@ -16,13 +16,12 @@ import io.personaknob.lm.SamplingParams;
 import io.personaknob.lm.TokenLogprob;
 import io.personaknob.lm.Tokenizer;
 import io.personaknob.lm.chat.JinjaChatTemplate;
-import io.personaknob.lm.tokenizer.Tokenizers;
+import io.personaknob.lm.decode.SequenceListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,36 +35,61 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * An OpenAI-compatible HTTP server over one {@link LanguageModel}: {@code GET /v1/models},
- * {@code POST /v1/chat/completions}, {@code POST /v1/completions} (and {@code GET /health}).
+ * {@code POST /v1/chat/completions}, {@code POST /v1/completions} (and {@code GET /health}), with
+ * streaming (server-sent events), n choices per request and structured outputs (a
+ * {@code response_format} JSON schema constrains decoding, see {@link Structured}).
  *
  * <p>Built on the JDK's {@code com.sun.net.httpserver} with a virtual thread per request: no extra
  * dependency, and requests (listing models, validation, templating, errors) are served concurrently.
  * Generation runs on one dedicated platform thread (PyTorch keeps per-thread state such as grad mode,
- * which must not move between carrier threads as a virtual thread can); requests that queue up while
- * the model is busy are batched when their sampling parameters are equal (see {@link #generationLoop}). Bad requests get a
- * 4xx with an OpenAI-shaped error body and the server keeps serving.
+ * which must not move between carrier threads as a virtual thread can): with continuous batching
+ * ({@link io.personaknob.lm.decode.Decoder}) when the model decodes step by step, else batched
+ * {@code generate} calls ({@link GenerateBatcher}). Bad requests get a 4xx with an OpenAI-shaped error
+ * body and the server keeps serving.
  */
 public final class OpenAiServer implements AutoCloseable {
   /** Largest request body accepted (bytes). */
   public static final int MAX_BODY = 8 << 20;
 
-  /** Default largest batch of queued requests generated together. */
+  /** Default largest batch of sequences decoded together. */
   public static final int DEFAULT_MAX_BATCH = 8;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /**
+   * Server limits.
+   *
+   * @param maxBatch most sequences decoded together (1 = one at a time)
+   * @param maxN largest {@code n} accepted
+   * @param maxStringLength bound on the characters of a JSON string in structured outputs when the schema
+   *     gives no {@code maxLength} (so constrained generation terminates)
+   */
+  public record Options(int maxBatch, int maxN, int maxStringLength) {
+    public Options {
+      if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
+      if (maxN < 1) throw new IllegalArgumentException("maxN must be >= 1, got " + maxN);
+      if (maxStringLength < 1) throw new IllegalArgumentException("maxStringLength must be >= 1, got " + maxStringLength);
+    }
+
+    public static Options defaults() {
+      return new Options(DEFAULT_MAX_BATCH, 8, 512);
+    }
+
+    public Options withMaxBatch(int b) {
+      return new Options(b, maxN, maxStringLength);
+    }
+  }
+
+  static final ObjectMapper JSON = new ObjectMapper();
 
   private final LanguageModel model;
-  private final String modelId;
+  final String modelId;
   private final HttpServer http;
   private final ExecutorService executor;
-  private final int maxBatch;
-  private final LinkedBlockingQueue<Job> queue = new LinkedBlockingQueue<>();
-  private final Thread worker;
-  private final AtomicLong generateCalls = new AtomicLong();
+  private final Options options;
+  private final Backend backend;
+  final Structured structured;
   private final long created = Instant.now().getEpochSecond();
   private final AtomicLong requests = new AtomicLong();
   private final SecureRandom random = new SecureRandom();
@@ -77,35 +101,65 @@ public final class OpenAiServer implements AutoCloseable {
    * @param modelId the name clients pass as "model"
    */
   public OpenAiServer(LanguageModel model, String modelId, String host, int port) throws IOException {
-    this(model, modelId, host, port, DEFAULT_MAX_BATCH);
+    this(model, modelId, host, port, Options.defaults());
   }
 
-  /**
-   * @param maxBatch most queued requests with identical sampling parameters run as one batched
-   *     {@code generate} call (1 = one request at a time)
-   */
+  /** @param maxBatch most sequences decoded together (1 = one request at a time) */
   public OpenAiServer(LanguageModel model, String modelId, String host, int port, int maxBatch) throws IOException {
-    if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be >= 1, got " + maxBatch);
+    this(model, modelId, host, port, Options.defaults().withMaxBatch(maxBatch));
+  }
+
+  public OpenAiServer(LanguageModel model, String modelId, String host, int port, Options options) throws IOException {
     this.model = model;
     this.modelId = modelId;
-    this.maxBatch = maxBatch;
+    this.options = options;
     this.http = HttpServer.create(new InetSocketAddress(host, port), 128);
     this.executor = Executors.newVirtualThreadPerTaskExecutor();
-    this.worker = new Thread(this::generationLoop, "knob-serve-generate");
-    worker.setDaemon(true);
+    this.backend = Backend.of(model, options.maxBatch());
+    this.structured = new Structured(model, options.maxStringLength());
     http.setExecutor(executor);
     http.createContext("/", this::handle);
   }
 
   public OpenAiServer start() {
-    worker.start();
     http.start();
     return this;
   }
 
-  /** Number of {@code generate} calls made on the model (fewer than requests when batched). */
+  /** Forward passes (continuous batching) or {@code generate} calls made on the model so far. */
   public long generateCalls() {
-    return generateCalls.get();
+    return backend.calls();
+  }
+
+  /**
+   * Sequences decoded per forward pass so far on average (continuous batching), or 0 when the model is
+   * served by generate calls.
+   */
+  public double meanBatch() {
+    if (backend instanceof Backend.Continuous c && c.decoder().steps() > 0) return (double) c.decoder().rowSteps() / c.decoder().steps();
+    return 0;
+  }
+
+  /** The structured-output masks: trie walks (cache misses) and look-ups so far; zeros before the first structured request. */
+  public long[] maskStats() {
+    return structured.stats();
+  }
+
+  /** Whether generation uses continuous batching (the model decodes step by step). */
+  public boolean continuousBatching() {
+    return backend instanceof Backend.Continuous;
+  }
+
+  Backend backend() {
+    return backend;
+  }
+
+  boolean stopped() {
+    return stopped;
+  }
+
+  Tokenizer tokenizerOrFail() {
+    return tokenizer();
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:8000/v1}. */
@@ -135,18 +189,7 @@ public final class OpenAiServer implements AutoCloseable {
     if (stopped) return;
     stopped = true;
     http.stop(graceSeconds);
-    List<Job> queued = new ArrayList<>();
-    queue.drainTo(queued);
-    for (Job j : queued) j.result().cancel(false);
-    worker.interrupt(); // wakes it if idle; a running generate call finishes first
-    try {
-      while (worker.isAlive()) {
-        worker.join(5000);
-        if (worker.isAlive()) System.err.println("knob serve: waiting for the generation in progress to finish");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    backend.stop();
     executor.shutdown();
   }
 
@@ -168,13 +211,17 @@ public final class OpenAiServer implements AutoCloseable {
             requireMethod(method, "GET");
             yield models();
           }
-          case "/v1/chat/completions" -> {
+          case "/v1/chat/completions", "/v1/completions" -> {
             requireMethod(method, "POST");
-            yield chatCompletions(body(ex));
-          }
-          case "/v1/completions" -> {
-            requireMethod(method, "POST");
-            yield completions(body(ex));
+            boolean chat = path.equals("/v1/chat/completions");
+            ObjectNode req = body(ex);
+            Prepared p = chat ? prepareChat(req) : prepareCompletion(req);
+            if (p.s().stream()) {
+              if (stopped) throw new ApiError(503, "server_error", null, null, "The server is shutting down");
+              new SseStream(this, ex, p).run();
+              yield null;
+            }
+            yield chat ? chatCompletion(p) : completion(p);
           }
           case "/health" -> JSON.createObjectNode().put("status", "ok");
           default -> {
@@ -188,7 +235,7 @@ public final class OpenAiServer implements AutoCloseable {
                 "Unknown endpoint " + method + " " + path + "; this server has GET /v1/models, POST /v1/chat/completions, POST /v1/completions");
           }
         };
-        send(ex, 200, reply);
+        if (reply != null) send(ex, 200, reply);
       } catch (ApiError e) {
         send(ex, e.status(), errorBody(e.getMessage(), e.type(), e.param(), e.code()));
       } catch (UserException e) {
@@ -274,14 +321,18 @@ public final class OpenAiServer implements AutoCloseable {
     return root;
   }
 
-  private ObjectNode chatCompletions(ObjectNode req) {
+  /** A validated generation request: prompt ids, parameters per choice and the constraint, if any. */
+  record Prepared(boolean chat, int[] ids, Sampling s, List<SamplingParams> choices, Structured.Format format) {}
+
+  private Prepared prepareChat(ObjectNode req) {
     checkModel(req);
     JsonNode msgs = req.get("messages");
     if (msgs == null || msgs.isNull()) throw ApiError.invalid("messages", "Missing required parameter: 'messages'");
     if (!msgs.isArray() || msgs.isEmpty()) throw ApiError.invalid("messages", "'messages' must be a non-empty array");
     List<Map<String, Object>> messages = new ArrayList<>();
     for (int i = 0; i < msgs.size(); i++) messages.add(message(msgs.get(i), i));
-    Sampling s = Sampling.parse(req, true);
+    Sampling s = Sampling.parse(req, true, options.maxN());
+    Structured.Format format = structured.parse(req.get("response_format"), backend.constrains());
     ChatTemplate template = model.chatTemplate().orElseThrow(() -> ApiError.invalid("messages",
         "The model '" + modelId + "' has no chat template (tokenizer_config.json chat_template); use /v1/completions"));
     Map<String, Object> kwargs = new LinkedHashMap<>();
@@ -300,37 +351,11 @@ public final class OpenAiServer implements AutoCloseable {
       for (Map<String, Object> m : messages) plain.add(new ChatMessage((String) m.get("role"), String.valueOf(m.getOrDefault("content", ""))));
       prompt = template.render(plain, true);
     }
-    Tokenizer tok = tokenizer();
-    int[] ids = tok.encode(prompt, false);
-    GenerationResult r = generate(ids, s, "messages");
-
-    ObjectNode root = JSON.createObjectNode();
-    root.put("id", "chatcmpl-" + randomId());
-    root.put("object", "chat.completion");
-    root.put("created", Instant.now().getEpochSecond());
-    root.put("model", modelId);
-    ObjectNode choice = root.putArray("choices").addObject();
-    choice.put("index", 0);
-    ObjectNode message = choice.putObject("message");
-    message.put("role", "assistant");
-    message.put("content", r.text());
-    if (s.logprobs()) {
-      ArrayNode content = choice.putObject("logprobs").putArray("content");
-      for (TokenLogprob t : r.logprobs()) {
-        ObjectNode o = content.addObject();
-        tokenFields(o, tok, t.token(), t.logprob());
-        ArrayNode top = o.putArray("top_logprobs");
-        for (TokenLogprob.Alternative a : t.top()) tokenFields(top.addObject(), tok, a.token(), a.logprob());
-      }
-    } else {
-      choice.putNull("logprobs");
-    }
-    choice.put("finish_reason", r.finishReason());
-    usage(root, r);
-    return root;
+    int[] ids = tokenizer().encode(prompt, false);
+    return new Prepared(true, ids, s, choices(ids, s, "messages"), format);
   }
 
-  private ObjectNode completions(ObjectNode req) {
+  private Prepared prepareCompletion(ObjectNode req) {
     checkModel(req);
     JsonNode p = req.get("prompt");
     if (p == null || p.isNull()) throw ApiError.invalid("prompt", "Missing required parameter: 'prompt'");
@@ -343,43 +368,131 @@ public final class OpenAiServer implements AutoCloseable {
     if (!p.isTextual()) throw ApiError.invalid("prompt", "'prompt' must be a string");
     if (req.path("echo").asBoolean(false)) throw ApiError.invalid("echo", "'echo' is not supported");
     if (req.has("suffix") && !req.get("suffix").isNull()) throw ApiError.invalid("suffix", "'suffix' is not supported");
-    Sampling s = Sampling.parse(req, false);
-    Tokenizer tok = tokenizer();
-    int[] ids = tok.encode(p.asText(), true);
-    GenerationResult r = generate(ids, s, "prompt");
+    JsonNode bo = req.get("best_of");
+    if (bo != null && !bo.isNull() && !(bo.isIntegralNumber() && bo.asInt() == req.path("n").asInt(1))) {
+      throw ApiError.invalid("best_of", "'best_of' is not supported (use n)");
+    }
+    Sampling s = Sampling.parse(req, false, options.maxN());
+    Structured.Format format = structured.parse(req.get("response_format"), backend.constrains());
+    int[] ids = tokenizer().encode(p.asText(), true);
+    return new Prepared(false, ids, s, choices(ids, s, "prompt"), format);
+  }
 
+  /** The sampling parameters of each of the n choices: choice i samples from its own seed, derived from the request's. */
+  private List<SamplingParams> choices(int[] promptIds, Sampling s, String param) {
+    int ctx = model.contextLength();
+    int maxTokens = s.maxTokens() != null ? s.maxTokens() : ctx - promptIds.length;
+    if (promptIds.length + Math.max(maxTokens, 1) > ctx) {
+      throw new ApiError(400, "invalid_request_error", param, "context_length_exceeded",
+          "This model's maximum context length is " + ctx + " tokens. However, you requested "
+              + (promptIds.length + maxTokens) + " tokens (" + promptIds.length + " in the prompt, " + maxTokens
+              + " for the completion). Please reduce the prompt or the completion length.");
+    }
+    long base = s.seed() != null ? s.seed() : random.nextLong();
+    List<SamplingParams> out = new ArrayList<>();
+    for (int i = 0; i < s.n(); i++) {
+      out.add(new SamplingParams(maxTokens, s.temperature(), s.topK(), s.topP(), choiceSeed(base, i), s.stop(), s.logprobs(), s.topLogprobs()));
+    }
+    return out;
+  }
+
+  /** Choice 0 uses the request's seed (so n=1 is unchanged); choice i > 0 a mix of the seed and i. */
+  static long choiceSeed(long seed, int i) {
+    if (i == 0) return seed;
+    long z = seed + i * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Generates every choice of a request and waits for them. */
+  private List<GenerationResult> generateAll(Prepared p) {
+    if (stopped) throw new ApiError(503, "server_error", null, null, "The server is shutting down");
+    List<CompletableFuture<GenerationResult>> fs = new ArrayList<>();
+    for (SamplingParams sp : p.choices()) {
+      CompletableFuture<GenerationResult> f = new CompletableFuture<>();
+      fs.add(f);
+      backend.submit(p.ids(), sp, p.format() == null ? null : p.format().newConstraint(), new SequenceListener() {
+        @Override
+        public void onToken(int token, TokenLogprob logprob) {}
+
+        @Override
+        public void onFinish(GenerationResult result) {
+          f.complete(result);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          f.completeExceptionally(error);
+        }
+
+        @Override
+        public boolean cancelled() {
+          return f.isCancelled();
+        }
+      });
+    }
+    List<GenerationResult> out = new ArrayList<>();
+    try {
+      for (var f : fs) out.add(f.get());
+      return out;
+    } catch (InterruptedException e) {
+      fs.forEach(f -> f.cancel(false));
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "server_error", null, null, "Interrupted");
+    } catch (ExecutionException e) {
+      fs.forEach(f -> f.cancel(false));
+      Throwable c = e.getCause();
+      if (c instanceof CancellationException) throw new ApiError(503, "server_error", null, null, "The server is shutting down");
+      if (c instanceof RuntimeException re) throw re;
+      if (c instanceof Error er) throw er;
+      throw new IllegalStateException(c);
+    }
+  }
+
+  private ObjectNode chatCompletion(Prepared p) {
+    List<GenerationResult> rs = generateAll(p);
+    Tokenizer tok = tokenizer();
+    ObjectNode root = JSON.createObjectNode();
+    root.put("id", "chatcmpl-" + randomId());
+    root.put("object", "chat.completion");
+    root.put("created", Instant.now().getEpochSecond());
+    root.put("model", modelId);
+    ArrayNode choices = root.putArray("choices");
+    for (int i = 0; i < rs.size(); i++) {
+      GenerationResult r = rs.get(i);
+      ObjectNode choice = choices.addObject();
+      choice.put("index", i);
+      ObjectNode message = choice.putObject("message");
+      message.put("role", "assistant");
+      message.put("content", r.text());
+      if (p.s().logprobs()) choice.putObject("logprobs").set("content", Responses.chatLogprobs(tok, r.logprobs()));
+      else choice.putNull("logprobs");
+      choice.put("finish_reason", r.finishReason());
+    }
+    Responses.usage(root, rs);
+    return root;
+  }
+
+  private ObjectNode completion(Prepared p) {
+    List<GenerationResult> rs = generateAll(p);
+    Tokenizer tok = tokenizer();
     ObjectNode root = JSON.createObjectNode();
     root.put("id", "cmpl-" + randomId());
     root.put("object", "text_completion");
     root.put("created", Instant.now().getEpochSecond());
     root.put("model", modelId);
-    ObjectNode choice = root.putArray("choices").addObject();
-    choice.put("text", r.text());
-    choice.put("index", 0);
-    if (s.logprobs()) {
-      ObjectNode lp = choice.putObject("logprobs");
-      ArrayNode tokens = lp.putArray("tokens");
-      ArrayNode tokenLogprobs = lp.putArray("token_logprobs");
-      ArrayNode topLogprobs = lp.putArray("top_logprobs");
-      ArrayNode offsets = lp.putArray("text_offset");
-      int offset = 0;
-      for (TokenLogprob t : r.logprobs()) {
-        String text = tokenText(tok, t.token());
-        tokens.add(text);
-        tokenLogprobs.add(t.logprob());
-        ObjectNode top = topLogprobs.addObject();
-        for (TokenLogprob.Alternative a : t.top()) {
-          String at = tokenText(tok, a.token());
-          if (!top.has(at)) top.put(at, a.logprob());
-        }
-        offsets.add(offset);
-        offset += text.length();
-      }
-    } else {
-      choice.putNull("logprobs");
+    ArrayNode choices = root.putArray("choices");
+    for (int i = 0; i < rs.size(); i++) {
+      GenerationResult r = rs.get(i);
+      ObjectNode choice = choices.addObject();
+      choice.put("text", r.text());
+      choice.put("index", i);
+      if (p.s().logprobs()) choice.set("logprobs", Responses.completionLogprobs(tok, r.logprobs(), 0));
+      else choice.putNull("logprobs");
+      choice.put("finish_reason", r.finishReason());
     }
-    choice.put("finish_reason", r.finishReason());
-    usage(root, r);
+    Responses.usage(root, rs);
     return root;
   }
 
@@ -431,106 +544,7 @@ public final class OpenAiServer implements AutoCloseable {
     return out;
   }
 
-  private GenerationResult generate(int[] promptIds, Sampling s, String param) {
-    int ctx = model.contextLength();
-    int maxTokens = s.maxTokens() != null ? s.maxTokens() : ctx - promptIds.length;
-    if (promptIds.length + Math.max(maxTokens, 1) > ctx) {
-      throw new ApiError(400, "invalid_request_error", param, "context_length_exceeded",
-          "This model's maximum context length is " + ctx + " tokens. However, you requested "
-              + (promptIds.length + maxTokens) + " tokens (" + promptIds.length + " in the prompt, " + maxTokens
-              + " for the completion). Please reduce the prompt or the completion length.");
-    }
-    // greedy decoding ignores the seed: fix it so greedy requests share batches
-    long seed = s.temperature() == 0 ? 0 : s.seed() != null ? s.seed() : random.nextLong();
-    SamplingParams params = new SamplingParams(maxTokens, s.temperature(), s.topK(), s.topP(), seed, s.stop(), s.logprobs(), s.topLogprobs());
-    if (stopped) throw new ApiError(503, "server_error", null, null, "The server is shutting down");
-    Job job = new Job(promptIds, params, new CompletableFuture<>());
-    queue.add(job);
-    if (stopped && queue.remove(job)) throw new ApiError(503, "server_error", null, null, "The server is shutting down");
-    try {
-      return job.result().get();
-    } catch (CancellationException e) {
-      throw new ApiError(503, "server_error", null, null, "The server is shutting down");
-    } catch (InterruptedException e) {
-      job.result().cancel(false);
-      Thread.currentThread().interrupt();
-      throw new ApiError(503, "server_error", null, null, "Interrupted");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException re) throw re;
-      if (c instanceof Error er) throw er;
-      throw new IllegalStateException(c);
-    }
-  }
-
-  /** A request waiting for generation. */
-  private record Job(int[] prompt, SamplingParams params, CompletableFuture<GenerationResult> result) {}
-
-  /**
-   * The generation thread: takes the oldest request and every request queued behind it, groups them
-   * by sampling parameters (in order of arrival) and runs each group as batched {@code generate}
-   * calls of at most {@code maxBatch} prompts. Batching changes nothing for a request's result: the
-   * model samples each row with its own generator seeded by the request's seed, and greedy rows are
-   * deterministic; it only lets waiting requests share forward passes.
-   */
-  private void generationLoop() {
-    while (!stopped || !queue.isEmpty()) {
-      List<Job> jobs = new ArrayList<>();
-      try {
-        jobs.add(queue.take());
-      } catch (InterruptedException e) {
-        if (stopped) return;
-        continue;
-      }
-      queue.drainTo(jobs);
-      Map<SamplingParams, List<Job>> groups = new LinkedHashMap<>();
-      for (Job j : jobs) groups.computeIfAbsent(j.params(), k -> new ArrayList<>()).add(j);
-      for (var g : groups.entrySet()) {
-        List<Job> group = g.getValue();
-        for (int i = 0; i < group.size(); i += maxBatch) {
-          List<Job> chunk = group.subList(i, Math.min(group.size(), i + maxBatch));
-          if (stopped) {
-            chunk.forEach(j -> j.result().cancel(false));
-            continue;
-          }
-          run(chunk, g.getKey());
-        }
-      }
-    }
-  }
-
-  private void run(List<Job> chunk, SamplingParams params) {
-    List<int[]> prompts = new ArrayList<>(chunk.size());
-    for (Job j : chunk) prompts.add(j.prompt());
-    try {
-      generateCalls.incrementAndGet();
-      List<GenerationResult> results = model.generate(prompts, params);
-      for (int i = 0; i < chunk.size(); i++) chunk.get(i).result().complete(results.get(i));
-    } catch (Throwable t) {
-      for (Job j : chunk) j.result().completeExceptionally(t);
-    }
-  }
-
-  private static void tokenFields(ObjectNode o, Tokenizer tok, int id, double logprob) {
-    byte[] b = Tokenizers.tokenBytes(tok, id);
-    o.put("token", new String(b, StandardCharsets.UTF_8));
-    o.put("logprob", logprob);
-    ArrayNode bytes = o.putArray("bytes");
-    for (byte x : b) bytes.add(x & 0xFF);
-  }
-
-  private static String tokenText(Tokenizer tok, int id) {
-    return new String(Tokenizers.tokenBytes(tok, id), StandardCharsets.UTF_8);
-  }
-
-  private static void usage(ObjectNode root, GenerationResult r) {
-    ObjectNode u = root.putObject("usage");
-    u.put("prompt_tokens", r.promptTokens());
-    u.put("completion_tokens", r.tokens().length);
-    u.put("total_tokens", r.promptTokens() + r.tokens().length);
-  }
-
-  private String randomId() {
+  String randomId() {
     byte[] b = new byte[12];
     random.nextBytes(b);
     return HexFormat.of().formatHex(b);

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The sampling parameters of an OpenAI request, validated with OpenAI's ranges: temperature 0..2
  * (default 1), top_p in (0, 1] (default 1), max_tokens (or max_completion_tokens) ≥ 1, at most 4 stop
- * strings, n = 1; chat top_logprobs 0..20 (needs logprobs=true), completions logprobs 0..5. top_k is
+ * strings, 1 ≤ n ≤ the server's maximum, stream with stream_options.include_usage; chat top_logprobs 0..20 (needs logprobs=true), completions logprobs 0..5. top_k is
  * accepted as an extension (0 = off), as vLLM does.
  */
 record Sampling(
@@ -19,15 +19,30 @@ record Sampling(
     Long seed,
     List<String> stop,
     boolean logprobs,
-    int topLogprobs) {
+    int topLogprobs,
+    int n,
+    boolean stream,
+    boolean includeUsage) {
 
-  static Sampling parse(ObjectNode req, boolean chat) {
-    if (req.path("stream").asBoolean(false)) {
-      throw ApiError.invalid("stream", "'stream': true is not supported by this server; send stream=false");
+  static Sampling parse(ObjectNode req, boolean chat, int maxN) {
+    JsonNode st0 = req.get("stream");
+    if (st0 != null && !st0.isNull() && !st0.isBoolean()) throw ApiError.invalid("stream", "Invalid type for 'stream': expected a boolean");
+    boolean stream = st0 != null && st0.asBoolean(false);
+    boolean includeUsage = false;
+    JsonNode so = req.get("stream_options");
+    if (so != null && !so.isNull()) {
+      if (!stream) throw ApiError.invalid("stream_options", "'stream_options' is only allowed when 'stream' is true");
+      if (!so.isObject()) throw ApiError.invalid("stream_options", "Invalid type for 'stream_options': expected an object");
+      JsonNode iu = so.get("include_usage");
+      if (iu != null && !iu.isNull() && !iu.isBoolean()) {
+        throw ApiError.invalid("stream_options.include_usage", "Invalid type for 'stream_options.include_usage': expected a boolean");
+      }
+      includeUsage = iu != null && iu.asBoolean(false);
     }
-    JsonNode n = req.get("n");
-    if (n != null && !n.isNull() && !(n.canConvertToInt() && n.isIntegralNumber() && n.intValue() == 1)) {
-      throw ApiError.invalid("n", "Invalid value for 'n': only n=1 is supported");
+    Integer nBoxed = integer(req, "n", 1, Integer.MAX_VALUE);
+    int n = nBoxed == null ? 1 : nBoxed;
+    if (n > maxN) {
+      throw ApiError.invalid("n", "Invalid 'n': " + n + " is greater than this server's maximum of " + maxN + " (knob serve --max-n)");
     }
     double temperature = number(req, "temperature", 1.0, 0.0, 2.0);
     double topP = number(req, "top_p", 1.0, 0.0, 1.0);
@@ -75,7 +90,7 @@ record Sampling(
       logprobs = t != null;
       top = t == null ? 0 : t;
     }
-    return new Sampling(maxTokens, temperature, topK, topP, seed, stop, logprobs, top);
+    return new Sampling(maxTokens, temperature, topK, topP, seed, stop, logprobs, top, n, stream, includeUsage);
   }
 
   private static double number(ObjectNode req, String name, double dflt, double min, double max) {

@@ -180,8 +180,10 @@ class OpenAiServerTest {
     assertError(post("/v1/chat/completions", "{" + msgs + ", \"max_tokens\": 2.5}"), 400, "max_tokens", null);
     assertError(post("/v1/chat/completions", "{" + msgs + ", \"top_logprobs\": 3}"), 400, "top_logprobs", null);
     assertError(post("/v1/chat/completions", "{" + msgs + ", \"logprobs\": true, \"top_logprobs\": 21}"), 400, "top_logprobs", null);
-    assertError(post("/v1/chat/completions", "{" + msgs + ", \"n\": 2}"), 400, "n", null);
-    assertError(post("/v1/chat/completions", "{" + msgs + ", \"stream\": true}"), 400, "stream", null);
+    assertError(post("/v1/chat/completions", "{" + msgs + ", \"n\": 9}"), 400, "n", null); // beyond the default --max-n 8
+    assertError(post("/v1/chat/completions", "{" + msgs + ", \"stream\": 1}"), 400, "stream", null);
+    assertError(post("/v1/chat/completions", "{" + msgs + ", \"response_format\": {\"type\": \"json_object\"}}"), 400,
+        "response_format", null); // this model cannot constrain decoding
     assertError(post("/v1/chat/completions", "{" + msgs + ", \"stop\": 5}"), 400, "stop", null);
     assertError(post("/v1/chat/completions", "{" + msgs + ", \"seed\": \"x\"}"), 400, "seed", null);
     assertError(post("/v1/chat/completions", "{" + msgs + ", \"model\": \"gpt-9\"}"), 404, "model", "model_not_found");

@@ -123,7 +123,8 @@ class ServeRealModelTest {
       // batched rows (padded to the longest prompt) decode exactly as a prompt alone
       assertEquals(sequential.get(i % prompts.size()), JSON.readTree(r.body()).path("choices").path(0).path("text").asText());
     }
-    assertTrue(server.generateCalls() - callsBefore <= futures.size());
+    // continuous batching: fewer forward passes than the 11 per request that one-at-a-time decoding needs
+    assertTrue(server.generateCalls() - callsBefore < futures.size() * 11L, "steps: " + (server.generateCalls() - callsBefore));
   }
 
   @Test
