@@ -21,7 +21,8 @@ import java.util.List;
  *       contains them; decoded random bytes nearly always do.
  *   <li>{@link Reason#REPETITION}: runaway repetition — one unit of 1 to 100 characters repeated back to
  *       back at least four times, the repeated run covering at least 32 characters and at least 30% of the
- *       answer (e.g. "the the the the …", a sentence looping to the token limit).
+ *       answer (e.g. "the the the the …", a sentence looping to the token limit); or, in a short answer,
+ *       a unit repeated at least eight times over at least 90% of it ("!!!!!!!!!!!!", "abababababababab").
  * </ul>
  */
 public final class DegenerateOutput {
@@ -97,6 +98,7 @@ public final class DegenerateOutput {
           len++;
           int run = len + p;
           if (run / p >= MIN_REPEATS && run >= MIN_RUN && run >= MIN_SHARE * n) return true;
+          if (run / p >= 8 && run >= 0.9 * n) return true;
         } else {
           len = 0;
         }

@@ -59,8 +59,12 @@ class DegenerateOutputTest {
     assertEquals(List.of(REPETITION), DegenerateOutput.check("I agree. ".repeat(12)));
     assertEquals(List.of(REPETITION), DegenerateOutput.check("Sure, here is my answer: " + "the the ".repeat(10)));
     assertEquals(List.of(REPETITION), DegenerateOutput.check("Hmm" + "!".repeat(40)));
+    // a short answer that is nothing but one unit repeated (a random model stuck on one token)
+    assertEquals(List.of(REPETITION), DegenerateOutput.check("a".repeat(24)));
+    assertEquals(List.of(REPETITION), DegenerateOutput.check("ab".repeat(9)));
     // short repeats, or a repeated run that is a small part of a long answer, are ordinary text
     assertEquals(List.of(), DegenerateOutput.check("ha ha ha ha"));
+    assertEquals(List.of(), DegenerateOutput.check("No, no, no."));
     assertEquals(List.of(), DegenerateOutput.check("Step one, step two, step three: no, no, no — that is the rule."));
     String longText = "A careful answer explains the facts, names the uncertainty and offers one next step. ".repeat(1)
         + "Then it says: wait, wait, wait, wait. " + "It ends with a concrete plan for the week, a log to keep, and a review on Sunday.";
