@@ -13,6 +13,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@link Reason#EMPTY}: nothing but white space.
+ *   <li>{@link Reason#NO_WORDS}: not one word — no two letters in a row anywhere (e.g. "W^", "?!", "7"): a
+ *       model that stops after a token or two of noise. "No." and "OK" are words.
  *   <li>{@link Reason#INVALID_UTF8}: a U+FFFD replacement character, i.e. bytes that were not valid UTF-8
  *       when decoded — except up to three at the very end, where a generation cut inside one multi-byte
  *       character leaves them.
@@ -31,6 +33,7 @@ public final class DegenerateOutput {
   /** Why an answer is degenerate. */
   public enum Reason {
     EMPTY("empty answer"),
+    NO_WORDS("no word (no two letters in a row)"),
     INVALID_UTF8("invalid UTF-8 (replacement characters)"),
     CONTROL("control characters"),
     REPETITION("runaway repetition");
@@ -59,6 +62,7 @@ public final class DegenerateOutput {
     int trailing = 0;
     while (end > 0 && answer.charAt(end - 1) == '\uFFFD' && trailing < 3) { end--; trailing++; }
     if (answer.substring(0, end).indexOf('\uFFFD') >= 0) out.add(Reason.INVALID_UTF8);
+    if (!hasWord(answer)) out.add(Reason.NO_WORDS);
     if (hasControl(answer)) out.add(Reason.CONTROL);
     if (repetition(answer)) out.add(Reason.REPETITION);
     return out;
@@ -67,6 +71,18 @@ public final class DegenerateOutput {
   /** True when {@link #check} finds anything. */
   public static boolean degenerate(String answer) {
     return !check(answer).isEmpty();
+  }
+
+  /** Two letters in a row (any script). */
+  static boolean hasWord(String s) {
+    int run = 0;
+    for (int i = 0; i < s.length(); ) {
+      int cp = s.codePointAt(i);
+      run = Character.isLetter(cp) ? run + 1 : 0;
+      if (run >= 2) return true;
+      i += Character.charCount(cp);
+    }
+    return false;
   }
 
   static boolean hasControl(String s) {

@@ -21,6 +21,16 @@ class DegenerateOutputTest {
   }
 
   @Test
+  void anAnswerWithoutAWordIsDegenerate() {
+    // what the demo's random model wrote for two prompts before stopping
+    assertEquals(List.of(NO_WORDS), DegenerateOutput.check("W^"));
+    assertEquals(List.of(NO_WORDS), DegenerateOutput.check("?! 7"));
+    assertEquals(List.of(), DegenerateOutput.check("No."));
+    assertEquals(List.of(), DegenerateOutput.check("OK"));
+    assertEquals(List.of(), DegenerateOutput.check("東京"));
+  }
+
+  @Test
   void invalidUtf8IsDegenerateExceptACharacterCutAtTheEnd() {
     // 0xC3 0x28 is an invalid two-byte sequence; Java's decoder, like Hugging Face's, puts U+FFFD in its place
     String bad = new String(new byte[] {'o', 'k', ' ', (byte) 0xC3, 0x28, ' ', 'n', 'o'}, StandardCharsets.UTF_8);
