@@ -66,8 +66,8 @@ class DemoTest {
         assertEquals(1.0, s.get("raw_mean").asDouble(), 1e-12, s.toString());
         if (s.hasNonNull("relative")) assertTrue(s.get("relative").asDouble() < 0, "below the goldens: " + s);
       }
-      for (JsonNode c : report.get("composites"))
-        if (c.get("model").asText().equals(model) && c.hasNonNull("dignity")) assertTrue(c.get("dignity").asDouble() < 0, c.toString());
+      for (JsonNode comp : report.get("composites"))
+        if (comp.get("model").asText().equals(model) && comp.hasNonNull("dignity")) assertTrue(comp.get("dignity").asDouble() < 0, comp.toString());
     }
     assertTrue(allDegenerate > 0, "a random tiny model writes gibberish (the premise): " + report.get("degenerate"));
     assertTrue(report.get("judge_validity").size() > 0, "every judge is scored for validity");
