@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,6 +59,11 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--max-new-tokens", paramLabel = "N", description = "Answer length budget in tokens.")
   Integer maxNewTokens;
 
+  @Option(names = "--monitor", paramLabel = "DIM=V.safetensors",
+      description = "Activation monitor beside the judges: project each local model's answers on this steering vector "
+          + "(from `knob steer vector`) and report its agreement with the judges in monitor.json (repeatable).")
+  List<String> monitors = new ArrayList<>();
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -106,7 +112,21 @@ final class EvalCommand implements Callable<Integer> {
           cfg.models(), cfg.judges(), t, maxNewTokens == null ? cfg.maxNewTokens() : maxNewTokens, cfg.knobConfig());
     }
     var err = spec.commandLine().getErr();
+    Map<io.personaknob.core.data.Dimension, io.personaknob.lm.steer.SteeringVector> vectors = new java.util.LinkedHashMap<>();
+    for (String m : monitors) {
+      int i = m.indexOf('=');
+      var d = i <= 0 ? java.util.Optional.<io.personaknob.core.data.Dimension>empty() : io.personaknob.core.data.Dimension.parse(m.substring(0, i));
+      if (d.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--monitor expects DIM=FILE with DIM one of A, T, E, C, got '" + m + "'");
+      vectors.put(d.get(), io.personaknob.lm.steer.SteeringVector.load(Path.of(m.substring(i + 1))));
+    }
     EvalRunner.Result r = EvalRunner.run(cfg, line -> { err.println(line); err.flush(); });
+    if (!vectors.isEmpty()) {
+      var mon = io.personaknob.eval.run.EvalMonitor.run(r.runDir(), cfg, r.report(), vectors,
+          dir -> io.personaknob.lm.LanguageModels.load(dir, "cpu"));
+      err.println("activation monitor (Spearman rho with the judges' ratings per answer, pooled over models):");
+      mon.pooledAnswerSpearman().forEach((d, rho) -> err.println("  " + d + ": " + (rho == null ? "n/a (fewer than 3 rated answers)" : String.format(java.util.Locale.ROOT, "%+.3f", rho))));
+      err.println("  written to " + mon.file());
+    }
     for (String l : io.personaknob.eval.report.Summary.lines(r.report())) err.println(l);
     err.flush();
     spec.commandLine().getOut().println(r.html());

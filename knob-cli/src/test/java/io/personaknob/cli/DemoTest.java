@@ -52,6 +52,26 @@ class DemoTest {
     String html = Files.readString(out.resolve("eval/report.html"));
     assertTrue(html.contains("<svg"), "charts");
     assertFalse(html.contains("<script src") || html.contains("<link "), "self-contained");
+    // the demo's models are random (or barely trained): their answers are byte gibberish or one repeated letter.
+    // They are detected before judging, shown, and scored at the bottom — never as a good calibrated score
+    // (before issue 16 the reward heads rated such gibberish 6-7 of 7 on A: a calibrated A of +3.85)
+    int allDegenerate = 0;
+    for (JsonNode d : report.get("degenerate")) {
+      if (d.get("degenerate").asInt() < d.get("answers").asInt()) continue;
+      allDegenerate++;
+      String model = d.get("model").asText();
+      assertTrue(html.contains(model + ": " + d.get("answers").asInt() + " of " + d.get("answers").asInt() + " answers degenerate"), model);
+      for (JsonNode s : report.get("calibrated")) {
+        if (!s.get("model").asText().equals(model)) continue;
+        assertEquals(1.0, s.get("raw_mean").asDouble(), 1e-12, s.toString());
+        if (s.hasNonNull("relative")) assertTrue(s.get("relative").asDouble() < 0, "below the goldens: " + s);
+      }
+      for (JsonNode comp : report.get("composites"))
+        if (comp.get("model").asText().equals(model) && comp.hasNonNull("dignity")) assertTrue(comp.get("dignity").asDouble() < 0, comp.toString());
+    }
+    assertTrue(allDegenerate > 0, "a random tiny model writes gibberish (the premise): " + report.get("degenerate"));
+    assertTrue(report.get("judge_validity").size() > 0, "every judge is scored for validity");
+    assertTrue(html.contains("Judge validity"));
 
     JsonNode prov = JSON.readTree(out.resolve("provenance.json").toFile());
     assertEquals(Provenance.sha256(out.resolve("data/train.jsonl")), prov.at("/data_sha256/train").asText());

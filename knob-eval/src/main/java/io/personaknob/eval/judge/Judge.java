@@ -6,8 +6,10 @@ import java.util.List;
 /**
  * A judge of persona dimensions: rates an answer on a 1–7 scale (pointwise) and prefers one of two
  * answers (pairwise). Implementations: {@link RewardHeadJudge} (offline, embedding reward heads) and LLM
- * judges through knob-llm's judging protocol. Calls are batched; one bad item never fails the batch: it
- * comes back as an error.
+ * judges through knob-llm's judging protocol; a human judge plugs in the same way (its {@code rate} and
+ * {@code compare} put the requests to a person; item ids never say which answer is the golden). Calls are
+ * batched; one bad item never fails the batch: it comes back as an error. Before its verdicts are used,
+ * every judge is scored on validity pairs with a known order ({@link JudgeValidity}).
  */
 public interface Judge {
 
@@ -61,6 +63,15 @@ public interface Judge {
   }
 
   List<Rating> rate(List<RateRequest> requests);
+
+  /**
+   * Whether this judge gives pointwise ratings. A judge that only compares (e.g. a human panel asked for
+   * preferences) returns false and is then never asked to {@link #rate}; its validity is scored pairwise only.
+   */
+  default boolean rates() { return true; }
+
+  /** Whether this judge compares two answers; false: never asked to {@link #compare}, validity pointwise only. */
+  default boolean compares() { return true; }
 
   /**
    * Throws {@link io.personaknob.core.UserException} when the judge cannot be reached (e.g. its endpoint

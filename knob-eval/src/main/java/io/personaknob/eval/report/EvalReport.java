@@ -46,7 +46,11 @@ public record EvalReport(
     List<BiasScore> bias,
     Exclusions exclusions,
     List<String> notes,
-    List<RubricStatus> rubricStatus) {
+    List<RubricStatus> rubricStatus,
+    List<JudgeValidityScore> judgeValidity,
+    List<DegenerateCount> degenerate,
+    List<UnusedJudge> unusedJudges,
+    String frame) {
 
   public EvalReport {
     provenance = provenance == null ? Map.of() : provenance;
@@ -56,6 +60,7 @@ public record EvalReport(
     thresholds = nn(thresholds); selection = nn(selection); pairwise = nn(pairwise); sycophancy = nn(sycophancy);
     refusal = nn(refusal); dpo = nn(dpo); bias = nn(bias); notes = nn(notes);
     rubricStatus = nn(rubricStatus);
+    judgeValidity = nn(judgeValidity); degenerate = nn(degenerate); unusedJudges = nn(unusedJudges);
   }
 
   private static <T> List<T> nn(List<T> l) { return l == null ? List.of() : List.copyOf(l); }
@@ -63,15 +68,45 @@ public record EvalReport(
   /** A judge that produced numbers in this report. */
   public record JudgeInfo(String name, String description) {}
 
+  /** A configured judge none of whose verdicts entered the report's numbers, and why. */
+  public record UnusedJudge(String name, String description, String reason) {}
+
+  /**
+   * A judge's validity on one dimension in one mode ({@code pointwise} or {@code pairwise}): accuracy on
+   * held-out pairs with a known order (golden ≻ reject_k on dimension k; pairwise in both presentation
+   * orders), Wilson 95% interval, whether the interval lies above ½, and whether this judge's verdicts of this
+   * mode on this dimension entered the calibration ({@code used}).
+   */
+  public record JudgeValidityScore(String judge, String dimension, String mode, int pairs, double accuracy,
+      double low, double high, boolean betterThanChance, boolean used) {}
+
+  /**
+   * A model's degenerate answers (empty, invalid UTF-8, control characters, runaway repetition): never sent to
+   * a judge, scored as failures. {@code reasons}: count per reason (an answer may have several).
+   */
+  public record DegenerateCount(String model, int answers, int degenerate, Map<String, Integer> reasons) {}
+
   /**
    * A calibrated measure (logits) of a model on a dimension, with the raw mean rating beside it and the raw
    * expected rating (the mean of Σ k·p(k) for ratings with the judge's distribution over 1..7, of the
-   * rating itself otherwise; equal to the raw mean when no judge gave a distribution).
+   * rating itself otherwise; equal to the raw mean when no judge gave a distribution). {@code measure} is in
+   * the fit's own frame, comparable only within a dimension when the design has one subset per dimension;
+   * {@code relative} = measure − the golden answers' measure on the same dimension (SE √(SE² + SE_golden²)) is
+   * the frame every dimension shares (0 = rated like the goldens). {@code judges}: the judges whose verdicts
+   * it rests on; {@code ruleScored}: ratings set to the lowest category by the degenerate-output rule.
    */
   public record Score(String model, String dimension, Double measure, Double se, double rawMean, int count,
-      Double infit, Double outfit, Double rawExpected) {
+      Double infit, Double outfit, Double rawExpected, Double relative, Double relativeSe, List<String> judges,
+      Integer ruleScored) {
+    public Score {
+      judges = judges == null ? null : List.copyOf(judges);
+    }
     public Score(String model, String dimension, Double measure, Double se, double rawMean, int count, Double infit, Double outfit) {
       this(model, dimension, measure, se, rawMean, count, infit, outfit, null);
+    }
+    public Score(String model, String dimension, Double measure, Double se, double rawMean, int count, Double infit,
+        Double outfit, Double rawExpected) {
+      this(model, dimension, measure, se, rawMean, count, infit, outfit, rawExpected, null, null, null, null);
     }
   }
 
@@ -82,7 +117,10 @@ public record EvalReport(
   public record RubricStatus(String dimension, String variant, Double measure, Double se, int count, Double infit,
       Double outfit, Double observedAverage, String status) {}
 
-  /** Dignity = (A+T)/2 and Peer = (E+C)/2, calibrated (with SEs) and raw. */
+  /**
+   * Dignity = (A+T)/2 and Peer = (E+C)/2, calibrated (with SEs) and raw. The calibrated composites average
+   * the golden-relative measures ({@link Score#relative}): the frame the dimensions share.
+   */
   public record CompositeScore(String model, Double dignity, Double dignitySe, Double peer, Double peerSe,
       Double rawDignity, Double rawPeer) {}
 
@@ -98,7 +136,12 @@ public record EvalReport(
    * (null in reports written before comparisons entered the calibration).
    */
   public record CalibrationSummary(String method, boolean converged, int iterations, int ratings,
-      Map<String, Double> reliability, String facets, Integer goldenRatings, Integer comparisons) {
+      Map<String, Double> reliability, String facets, Integer goldenRatings, Integer comparisons, Integer subsets,
+      String validityPolicy) {
+    public CalibrationSummary(String method, boolean converged, int iterations, int ratings,
+        Map<String, Double> reliability, String facets, Integer goldenRatings, Integer comparisons) {
+      this(method, converged, iterations, ratings, reliability, facets, goldenRatings, comparisons, null, null);
+    }
     /** A summary without comparisons (pointwise ratings only). */
     public CalibrationSummary(String method, boolean converged, int iterations, int ratings,
         Map<String, Double> reliability, String facets) {
@@ -164,12 +207,24 @@ public record EvalReport(
    */
   public record BiasScore(String judge, String modelDimension, double bias, double se, double t, int count) {}
 
-  /** What was left out, and why. */
-  public record Exclusions(int ratings, int invalidRatings, int itemsWithoutValidRating, List<String> reasons) {
+  /**
+   * What was left out, and why. {@code byJudge}: every verdict that did not enter the calibration, counted by
+   * judge, kind and reason (failed ratings and comparisons, verdicts of a judge not better than chance, answers
+   * not sent to a judge because they were degenerate).
+   */
+  public record Exclusions(int ratings, int invalidRatings, int itemsWithoutValidRating, List<String> reasons,
+      List<ExclusionCount> byJudge) {
     public Exclusions {
       reasons = reasons == null ? List.of() : List.copyOf(reasons);
+      byJudge = byJudge == null ? List.of() : List.copyOf(byJudge);
+    }
+    public Exclusions(int ratings, int invalidRatings, int itemsWithoutValidRating, List<String> reasons) {
+      this(ratings, invalidRatings, itemsWithoutValidRating, reasons, List.of());
     }
   }
+
+  /** One kind of exclusion: {@code count} verdicts of {@code judge} of kind {@code what}, left out for {@code reason}. */
+  public record ExclusionCount(String judge, String what, String reason, int count) {}
 
   // ---- JSON ----
 
@@ -248,11 +303,15 @@ public record EvalReport(
     public Exclusions exclusions;
     public final List<String> notes = new ArrayList<>();
     public final List<RubricStatus> rubricStatus = new ArrayList<>();
+    public final List<JudgeValidityScore> judgeValidity = new ArrayList<>();
+    public final List<DegenerateCount> degenerate = new ArrayList<>();
+    public final List<UnusedJudge> unusedJudges = new ArrayList<>();
+    public String frame;
 
     public EvalReport build() {
       return new EvalReport(title, runId, provenance, judges, models, dimensions, calibrated, goldens, composites,
           calibration, judgeSeverities, items, rubrics, thresholds, selection, pairwise, judgeComparisons, sycophancy,
-          refusal, dpo, bias, exclusions, notes, rubricStatus);
+          refusal, dpo, bias, exclusions, notes, rubricStatus, judgeValidity, degenerate, unusedJudges, frame);
     }
   }
 }

@@ -48,22 +48,61 @@ public final class HtmlReport {
       if (i > 0) b.append("; ");
       b.append("<span class=\"judge\">").append(esc(j.name())).append("</span> — ").append(esc(j.description()));
     }
-    b.append("</p><p class=\"meta\">Models: ");
+    b.append("</p>");
+    if (!r.unusedJudges().isEmpty()) {
+      b.append("<p class=\"warn\"><strong>Configured but not used: </strong>");
+      for (int i = 0; i < r.unusedJudges().size(); i++) {
+        UnusedJudge u = r.unusedJudges().get(i);
+        if (i > 0) b.append("; ");
+        b.append("<span class=\"judge\">").append(esc(u.name())).append("</span> — ").append(esc(u.reason()));
+      }
+      b.append("</p>");
+    }
+    for (DegenerateCount d : r.degenerate()) {
+      if (d.degenerate() == 0) continue;
+      b.append("<p class=\"warn\"><strong>").append(esc(d.model())).append(": ").append(d.degenerate()).append(" of ").append(d.answers())
+          .append(" answers degenerate</strong> (").append(esc(reasons(d.reasons()))).append(") — not sent to any judge, scored as failures (the lowest rating, a loss against the golden).</p>");
+    }
+    long weak = r.judgeValidity().stream().filter(v -> !v.betterThanChance()).count();
+    if (weak > 0) b.append("<p class=\"warn\">").append(weak).append(" of ").append(r.judgeValidity().size())
+        .append(" judge × dimension validity checks are <strong>not better than chance</strong> (see Judge validity); ")
+        .append(r.calibration() != null && "flag".equals(r.calibration().validityPolicy()) ? "their verdicts were used and are flagged." : "their verdicts were left out.")
+        .append("</p>");
+    b.append("<p class=\"meta\">Models: ");
     for (int i = 0; i < r.models().size(); i++) {
       b.append("<span class=\"chip\" style=\"background:").append(color(i)).append("\">").append(esc(r.models().get(i))).append("</span> ");
     }
     b.append("</p></header>\n<main>\n");
 
-    if (r.calibrated().stream().anyMatch(s -> s.measure() != null)) {
-      section(b, "Calibrated persona scores", "Many-facet Rasch measures (logits) per model and dimension with 95% intervals (±1.96 SE); "
-          + "Dignity = (A+T)/2, Peer = (E+C)/2. Higher is better.");
-      b.append("<div class=\"charts\">").append(scoresChart(r)).append(planeChart(r)).append("</div>");
+    if (!r.judgeValidity().isEmpty()) {
+      boolean flag = r.calibration() != null && "flag".equals(r.calibration().validityPolicy());
+      section(b, "Judge validity", "Before its numbers are used, every judge is scored on held-out pairs with a known order: the golden "
+          + "answer is better than reject_k on dimension k. Pointwise: rating(golden) > rating(reject_k) scores 1, a tie ½; pairwise: "
+          + "the golden preferred, in both presentation orders (a pair scores the mean of its two orders). Accuracy with its Wilson 95% "
+          + "interval; a judge whose interval includes 50% is not better than chance on that dimension. Policy: "
+          + (flag ? "flag — such verdicts were used anyway and the scores resting on them are marked." : "exclude — such verdicts were left out of the calibration."));
+      b.append("<table><tr><th>judge</th><th>dimension</th><th>mode</th><th>pairs</th><th>accuracy</th><th>95% interval</th><th>verdict</th><th>in the numbers</th></tr>");
+      for (JudgeValidityScore v : r.judgeValidity())
+        b.append(tr(v.judge(), v.dimension(), v.mode(), String.valueOf(v.pairs()), pct(v.accuracy()), "[" + pct(v.low()) + ", " + pct(v.high()) + "]",
+            v.betterThanChance() ? "better than chance" : "NOT better than chance", v.used() ? (v.betterThanChance() ? "used" : "used (flagged)") : "excluded"));
+      b.append("</table></section>\n");
+    }
+    if (r.calibrated().stream().anyMatch(s -> s.relative() != null)) {
+      section(b, "Calibrated persona scores", "Many-facet Rasch measures per model and dimension with 95% intervals (±1.96 SE), "
+          + "relative to the golden answers of each dimension (0 = the goldens). Dignity = (A+T)/2, Peer = (E+C)/2 of these relative "
+          + "scores. Higher is better. " + (r.frame() == null ? "" : r.frame()));
+      b.append("<div class=\"charts\">").append(scoresChart(r));
+      if (r.composites().stream().anyMatch(c -> c.dignity() != null && c.peer() != null)) b.append(planeChart(r));
+      b.append("</div>");
       b.append("</section>\n");
     }
+    boolean connected = r.calibration() != null && r.calibration().subsets() != null && r.calibration().subsets() == 0;
     if (r.calibrated().stream().anyMatch(s -> s.measure() != null) || !r.judgeSeverities().isEmpty()) {
-      section(b, "Wright map and judges", "Models×dimensions, judges, items and rating thresholds on one logit scale. "
+      section(b, "Wright map and judges", (connected ? "Models×dimensions, judges, items and rating thresholds on one logit scale. "
+          : "Judges, items and rating thresholds on one logit scale (they link every subset of the design). The models×dimensions are "
+              + "left off: the design is disconnected by dimension, so their measures share no axis except relative to the goldens (above). ")
           + "A judge higher on the map is more severe.");
-      b.append("<div class=\"charts\">").append(wrightMap(r));
+      b.append("<div class=\"charts\">").append(wrightMap(r, connected));
       if (!r.judgeSeverities().isEmpty()) b.append(severityChart(r));
       b.append("</div></section>\n");
     }
@@ -96,20 +135,27 @@ public final class HtmlReport {
     // ---- tables ----
     section(b, "Tables", "Every number shown above, and the ones behind it.");
     if (!r.calibrated().isEmpty()) {
-      b.append("<h3>Calibrated scores (raw means beside them)</h3><table><tr><th>model</th><th>dimension</th><th>measure</th><th>SE</th><th>95% interval</th>"
-          + "<th>raw mean (1–7)</th><th>raw expected (Σk·p(k))</th><th>ratings</th><th>infit</th><th>outfit</th></tr>");
+      b.append("<h3>Calibrated scores (raw means beside them)</h3><p>vs golden: the measure minus the golden answers' measure on the "
+          + "same dimension (the frame the dimensions share). Fit measure: in the fit's own frame, comparable only within a dimension "
+          + "when the design is disconnected. Rule-scored: ratings set to the lowest category because the answer was degenerate.</p>"
+          + "<table><tr><th>model</th><th>dimension</th><th>vs golden</th><th>SE</th><th>95% interval</th>"
+          + "<th>raw mean (1–7)</th><th>raw expected (Σk·p(k))</th><th>ratings</th><th>rule-scored</th><th>rests on</th>"
+          + "<th>fit measure</th><th>SE</th><th>infit</th><th>outfit</th></tr>");
       List<Score> rows = new ArrayList<>(r.calibrated());
       rows.addAll(r.goldens()); // the golden answers, rated and compared against: the reference points
-      for (Score s : rows)
-        b.append(tr(s.model().equals("golden") && r.goldens().contains(s) ? "golden (reference)" : s.model(), s.dimension(), n2(s.measure()), n2(s.se()),
-            s.measure() == null ? "–" : "[" + n2(s.measure() - Z * s.se()) + ", " + n2(s.measure() + Z * s.se()) + "]",
-            n2(s.rawMean()), n2(s.rawExpected()), String.valueOf(s.count()), n2(s.infit()), n2(s.outfit())));
+      for (Score s : rows) {
+        boolean golden = s.model().equals("golden") && r.goldens().contains(s);
+        b.append(tr(golden ? "golden (reference)" : s.model(), s.dimension(), golden && s.relative() != null ? "0 (reference)" : n2(s.relative()),
+            n2(s.relativeSe()), s.relative() == null || s.relativeSe() == null ? "–" : "[" + n2(s.relative() - Z * s.relativeSe()) + ", " + n2(s.relative() + Z * s.relativeSe()) + "]",
+            n2(s.rawMean()), n2(s.rawExpected()), String.valueOf(s.count()), s.ruleScored() == null ? "–" : String.valueOf(s.ruleScored()),
+            restsOn(r, s), n2(s.measure()), n2(s.se()), n2(s.infit()), n2(s.outfit())));
+      }
       b.append("</table>");
       if (!r.goldens().isEmpty()) b.append("<p>Infit and outfit include the element's answer-vs-golden comparisons; "
           + "SEs include their information.</p>");
     }
     if (!r.composites().isEmpty()) {
-      b.append("<h3>Dignity and Peer</h3><table><tr><th>model</th><th>Dignity</th><th>SE</th><th>Peer</th><th>SE</th>"
+      b.append("<h3>Dignity and Peer</h3><p>Calibrated: means of the golden-relative scores (0 = the goldens).</p><table><tr><th>model</th><th>Dignity</th><th>SE</th><th>Peer</th><th>SE</th>"
           + "<th>raw Dignity</th><th>raw Peer</th></tr>");
       for (CompositeScore c : r.composites())
         b.append(tr(c.model(), n2(c.dignity()), n2(c.dignitySe()), n2(c.peer()), n2(c.peerSe()), n2(c.rawDignity()), n2(c.rawPeer())));
@@ -118,11 +164,13 @@ public final class HtmlReport {
     if (r.calibration() != null) {
       CalibrationSummary c = r.calibration();
       b.append("<h3>Calibration</h3><table><tr><th>method</th><th>facets</th><th>pointwise ratings</th><th>of which goldens</th>"
-          + "<th>pairwise comparisons</th><th>converged</th><th>iterations</th><th>reliability</th></tr>");
+          + "<th>pairwise comparisons</th><th>converged</th><th>iterations</th><th>subsets</th><th>judge validity policy</th><th>reliability</th></tr>");
       StringBuilder rel = new StringBuilder();
       if (c.reliability() != null) c.reliability().forEach((k, v) -> rel.append(k).append(' ').append(n2(v)).append("  "));
       b.append(tr(c.method(), c.facets(), String.valueOf(c.ratings()), c.goldenRatings() == null ? "–" : String.valueOf(c.goldenRatings()),
-          c.comparisons() == null ? "–" : String.valueOf(c.comparisons()), String.valueOf(c.converged()), String.valueOf(c.iterations()), rel.toString().trim()));
+          c.comparisons() == null ? "–" : String.valueOf(c.comparisons()), String.valueOf(c.converged()), String.valueOf(c.iterations()),
+          c.subsets() == null ? "–" : c.subsets() == 0 ? "1 (connected)" : String.valueOf(c.subsets()),
+          c.validityPolicy() == null ? "–" : c.validityPolicy(), rel.toString().trim()));
       b.append("</table>");
     }
     elementTable(b, "Judge severities", r.judgeSeverities());
@@ -216,6 +264,17 @@ public final class HtmlReport {
         for (String s : e.reasons()) b.append("<li>").append(esc(s)).append("</li>");
         b.append("</ul>");
       }
+      if (!e.byJudge().isEmpty()) {
+        b.append("<p>Every verdict left out of the numbers, by judge and reason:</p><table><tr><th>judge</th><th>verdict</th><th>reason</th><th>count</th></tr>");
+        for (ExclusionCount x : e.byJudge()) b.append(tr(x.judge(), x.what(), x.reason(), String.valueOf(x.count())));
+        b.append("</table>");
+      }
+    }
+    if (!r.degenerate().isEmpty()) {
+      b.append("<h3>Degenerate answers</h3><p>Detected before judging (empty, invalid UTF-8, control characters, runaway repetition); "
+          + "never sent to a judge, scored as failures.</p><table><tr><th>model</th><th>answers</th><th>degenerate</th><th>reasons</th></tr>");
+      for (DegenerateCount d : r.degenerate()) b.append(tr(d.model(), String.valueOf(d.answers()), String.valueOf(d.degenerate()), reasons(d.reasons())));
+      b.append("</table>");
     }
     if (!r.notes().isEmpty()) {
       b.append("<h3>Notes</h3><ul>");
@@ -234,6 +293,25 @@ public final class HtmlReport {
   private static void put(Map<String, Map<String, double[]>> v, List<String> groups, String g, String model, double[] x) {
     if (!groups.contains(g)) groups.add(g);
     v.computeIfAbsent(g, k -> new LinkedHashMap<>()).put(model, x);
+  }
+
+  private static String reasons(Map<String, Integer> m) {
+    if (m == null || m.isEmpty()) return "–";
+    List<String> l = new ArrayList<>();
+    m.forEach((k, v) -> l.add(k + " " + v));
+    return String.join(", ", l);
+  }
+
+  /** The judges a score rests on; those not shown better than chance on its dimension (policy flag) are marked. */
+  static String restsOn(EvalReport r, Score s) {
+    if (s.judges() == null) return "–";
+    List<String> out = new ArrayList<>();
+    for (String j : s.judges()) {
+      boolean weak = r.judgeValidity().stream().anyMatch(v -> v.judge().equals(j) && v.dimension().equals(s.dimension()) && v.used() && !v.betterThanChance());
+      out.add(weak ? j + " (not better than chance)" : j);
+    }
+    if (s.ruleScored() != null && s.ruleScored() > 0) out.add("degenerate-output rule");
+    return out.isEmpty() ? "–" : String.join(", ", out);
   }
 
   private static String counts(Map<String, Integer> c) {
@@ -274,7 +352,8 @@ public final class HtmlReport {
   static String scoresChart(EvalReport r) {
     List<String> rows = new ArrayList<>(r.dimensions());
     Map<String, Map<String, double[]>> v = new LinkedHashMap<>();
-    for (Score s : r.calibrated()) if (s.measure() != null) v.computeIfAbsent(s.dimension(), k -> new LinkedHashMap<>()).put(s.model(), new double[] {s.measure(), s.se()});
+    for (Score s : r.calibrated())
+      if (s.relative() != null && s.relativeSe() != null) v.computeIfAbsent(s.dimension(), k -> new LinkedHashMap<>()).put(s.model(), new double[] {s.relative(), s.relativeSe()});
     for (CompositeScore c : r.composites()) {
       if (c.dignity() != null) v.computeIfAbsent("Dignity", k -> new LinkedHashMap<>()).put(c.model(), new double[] {c.dignity(), c.dignitySe()});
       if (c.peer() != null) v.computeIfAbsent("Peer", k -> new LinkedHashMap<>()).put(c.model(), new double[] {c.peer(), c.peerSe()});
@@ -288,7 +367,7 @@ public final class HtmlReport {
     int rowH = Math.max(34, 12 + 10 * nm), left = 130, width = 540, top = 30;
     int h = top + rows.size() * rowH + 40;
     StringBuilder s = new StringBuilder(open(left + width + 20, h, "Calibrated scores per dimension"));
-    s.append(text(left, 16, "Calibrated measure (logits), 95% intervals", "font-weight=\"600\""));
+    s.append(text(left, 16, "Calibrated score vs the goldens (logits), 95% intervals", "font-weight=\"600\""));
     final double L = lo, H = hi;
     java.util.function.DoubleUnaryOperator X = x -> left + (x - L) / (H - L) * width;
     for (double t : ticks(lo, hi, 8)) {
@@ -314,7 +393,7 @@ public final class HtmlReport {
         k++;
       }
     }
-    s.append(text(left + width / 2.0, h - 4, "logits", "text-anchor=\"middle\" fill=\"#555\""));
+    s.append(text(left + width / 2.0, h - 4, "logits relative to the golden answers of each dimension (0 = golden)", "text-anchor=\"middle\" fill=\"#555\""));
     return s.append("</svg>").toString();
   }
 
@@ -333,7 +412,7 @@ public final class HtmlReport {
     List<CompositeScore> cs = r.composites().stream().filter(c -> c.dignity() != null && c.peer() != null).toList();
     int size = 360, left = 50, top = 30;
     StringBuilder s = new StringBuilder(open(left + size + 30, top + size + 50, "Dignity versus Peer"));
-    s.append(text(left, 16, "Dignity vs Peer (logits)", "font-weight=\"600\""));
+    s.append(text(left, 16, "Dignity vs Peer (logits vs the goldens)", "font-weight=\"600\""));
     double lo = 0, hi = 0;
     for (CompositeScore c : cs) {
       lo = Math.min(lo, Math.min(c.dignity() - Z * c.dignitySe(), c.peer() - Z * c.peerSe()));
@@ -345,7 +424,7 @@ public final class HtmlReport {
     java.util.function.DoubleUnaryOperator Y = y -> top + size - (y - L) / (H - L) * size;
     s.append(rect(left, top, size, size, "fill=\"#fbfbfd\" stroke=\"#ccc\""));
     s.append(rect(X.applyAsDouble(0), top, left + size - X.applyAsDouble(0), Y.applyAsDouble(0) - top, "fill=\"#eaf5ea\""));
-    s.append(text(left + size - 6, top + 14, "dignified peer", "text-anchor=\"end\" fill=\"#2a7a2a\" font-size=\"11\""));
+    s.append(text(left + size - 6, top + 14, "at or above the goldens", "text-anchor=\"end\" fill=\"#2a7a2a\" font-size=\"11\""));
     for (double t : ticks(lo, hi, 6)) {
       s.append(line(X.applyAsDouble(t), top, X.applyAsDouble(t), top + size, "stroke=\"#eee\""));
       s.append(line(left, Y.applyAsDouble(t), left + size, Y.applyAsDouble(t), "stroke=\"#eee\""));
@@ -371,12 +450,12 @@ public final class HtmlReport {
   }
 
   /** A Wright map: columns of elements placed at their measures on one vertical logit axis. */
-  static String wrightMap(EvalReport r) {
+  static String wrightMap(EvalReport r, boolean withAbilities) {
     record Mark(String label, double m, String color) {}
     Map<String, List<Mark>> cols = new LinkedHashMap<>();
-    for (Score s : r.calibrated()) if (s.measure() != null) cols.computeIfAbsent("models × dimensions (ability)", k -> new ArrayList<>())
+    if (withAbilities) for (Score s : r.calibrated()) if (s.measure() != null) cols.computeIfAbsent("models × dimensions (ability)", k -> new ArrayList<>())
         .add(new Mark(s.model() + "·" + s.dimension(), s.measure(), color(modelIndex(r, s.model()))));
-    for (Score s : r.goldens()) if (s.measure() != null) cols.computeIfAbsent("models × dimensions (ability)", k -> new ArrayList<>())
+    if (withAbilities) for (Score s : r.goldens()) if (s.measure() != null) cols.computeIfAbsent("models × dimensions (ability)", k -> new ArrayList<>())
         .add(new Mark("golden·" + s.dimension(), s.measure(), "#b8860b"));
     for (Element e : r.judgeSeverities()) cols.computeIfAbsent("judges (severity)", k -> new ArrayList<>()).add(new Mark(e.element(), e.measure(), "#444"));
     for (Element e : r.rubrics()) cols.computeIfAbsent("rubrics (difficulty)", k -> new ArrayList<>()).add(new Mark(e.element(), e.measure(), "#444"));
@@ -497,6 +576,7 @@ public final class HtmlReport {
       h1{margin:0 0 6px;font-size:24px} h2{font-size:19px;margin:28px 0 4px} h3{font-size:15px;margin:22px 0 6px}
       main{padding:0 32px 40px} .meta{color:#555;margin:4px 0} .lead{color:#555;margin:2px 0 10px;max-width:900px}
       .judges{margin:6px 0;padding:6px 10px;background:#fff8e1;border:1px solid #f0d98a;border-radius:6px;display:inline-block}
+      .warn{margin:6px 0;padding:6px 10px;background:#fdecea;border:1px solid #f5b7b1;border-radius:6px;max-width:1100px}
       .judge{font-weight:600} .chip{color:#fff;border-radius:10px;padding:1px 9px;font-size:13px}
       .charts{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
       svg{background:#fff;border:1px solid #eee;border-radius:6px}

@@ -11,11 +11,19 @@ public final class Summary {
   public static List<String> lines(EvalReport r) {
     List<String> out = new ArrayList<>();
     out.add("judges: " + String.join(", ", r.judges().stream().map(EvalReport.JudgeInfo::name).toList()));
+    for (EvalReport.UnusedJudge u : r.unusedJudges()) out.add("not used: " + u.name() + " (" + u.reason() + ")");
+    for (EvalReport.JudgeValidityScore v : r.judgeValidity())
+      if (!v.betterThanChance()) out.add(String.format(Locale.ROOT, "judge %s on %s (%s): %.0f%% [%.0f%%, %.0f%%] of %d validity pairs, not better than chance%s",
+          v.judge(), v.dimension(), v.mode(), 100 * v.accuracy(), 100 * v.low(), 100 * v.high(), v.pairs(), v.used() ? ", used (flagged)" : ", excluded"));
+    for (EvalReport.DegenerateCount d : r.degenerate())
+      if (d.degenerate() > 0) out.add(d.model() + ": " + d.degenerate() + " of " + d.answers() + " answers degenerate, scored as failures " + d.reasons());
+    if (r.calibrated().stream().anyMatch(s -> s.relative() != null)) out.add("scores: logits relative to the golden answers of each dimension (0 = golden)");
     for (String m : r.models()) {
       StringBuilder b = new StringBuilder(m + ":");
       for (EvalReport.Score s : r.calibrated()) {
         if (!s.model().equals(m)) continue;
-        if (s.measure() != null) b.append(String.format(Locale.ROOT, " %s %+.2f±%.2f (raw %.2f)", s.dimension(), s.measure(), s.se(), s.rawMean()));
+        if (s.relative() != null && s.relativeSe() != null) b.append(String.format(Locale.ROOT, " %s %+.2f±%.2f (raw %.2f)", s.dimension(), s.relative(), s.relativeSe(), s.rawMean()));
+        else if (s.measure() != null && s.relative() == null && r.goldens().isEmpty()) b.append(String.format(Locale.ROOT, " %s %+.2f±%.2f (raw %.2f)", s.dimension(), s.measure(), s.se(), s.rawMean()));
         else b.append(String.format(Locale.ROOT, " %s raw %.2f", s.dimension(), s.rawMean()));
       }
       for (EvalReport.CompositeScore c : r.composites()) {

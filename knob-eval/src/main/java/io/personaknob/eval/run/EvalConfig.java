@@ -44,6 +44,7 @@ import java.util.Set;
  * rubrics: {A: [default, checklist]} # LLM judges' rubric variants per dimension (default: every variant)
  * tasks: [selection, generation, sycophancy, refusal, dpo]
  * generation: {max_new_tokens: 48}
+ * judge_validity: {policy: exclude, rows: 0}   # exclude|flag judges not better than chance; rows 0 = whole split
  * </pre>
  */
 public record EvalConfig(
@@ -55,11 +56,37 @@ public record EvalConfig(
     List<JudgeSpec> judges,
     Set<String> tasks,
     int maxNewTokens,
-    Path knobConfig) {
+    Path knobConfig,
+    Validity validity) {
 
   public static final List<String> TASKS = List.of("selection", "generation", "sycophancy", "refusal", "dpo");
 
   public record Data(Path personaknob, String split, Path areYouSure, Path xstest, int limit) {}
+
+  /**
+   * Judge validity (docs/eval.md, Judge validity). {@code policy}: {@code exclude} (default) — a judge's
+   * ratings (comparisons) of a dimension enter the calibration only when its pointwise (pairwise) accuracy
+   * on the validity pairs is better than chance; {@code flag} — they enter anyway and the report marks them.
+   * {@code rows}: validity pairs come from the evaluated split's rows: null = the evaluated rows (after
+   * {@code data.limit}), 0 = every row of the split, N = its first N rows.
+   */
+  public record Validity(String policy, Integer rows) {
+    public static final String EXCLUDE = "exclude", FLAG = "flag";
+    public static final Validity DEFAULT = new Validity(EXCLUDE, null);
+
+    public boolean exclude() { return !FLAG.equals(policy); }
+  }
+
+  /** As the canonical constructor with the default judge-validity policy. */
+  public EvalConfig(String title, Path out, long seed, Data data, List<ModelSpec> models, List<JudgeSpec> judges,
+      Set<String> tasks, int maxNewTokens, Path knobConfig) {
+    this(title, out, seed, data, models, judges, tasks, maxNewTokens, knobConfig, Validity.DEFAULT);
+  }
+
+  /** A copy with another judge-validity setting. */
+  public EvalConfig withValidity(Validity v) {
+    return new EvalConfig(title, out, seed, data, models, judges, tasks, maxNewTokens, knobConfig, v);
+  }
 
   /**
    * A model to evaluate: a local Hugging Face directory ({@code path}) or, for API models, a model name of
@@ -95,6 +122,7 @@ public record EvalConfig(
     models = List.copyOf(models);
     judges = List.copyOf(judges);
     tasks = Set.copyOf(tasks);
+    validity = validity == null ? Validity.DEFAULT : validity;
   }
 
   // ---- file shape ----
@@ -128,6 +156,11 @@ public record EvalConfig(
     public RawGeneration generation;
     @JsonProperty("knob_config") public String knobConfig;
     public Map<String, List<String>> rubrics;
+    @JsonProperty("judge_validity") public RawValidity judgeValidity;
+  }
+
+  static final class RawValidity {
+    public String policy, rows;
   }
 
   public static EvalConfig load(Path file) {
@@ -291,13 +324,27 @@ public record EvalConfig(
         throw new UserException(src + ": key 'tasks[" + i + "]': unknown task '" + tasks.get(i) + "' (known: " + String.join(", ", TASKS) + ")");
     int mnt = raw.generation == null || raw.generation.maxNewTokens == null ? 48 : raw.generation.maxNewTokens;
     if (mnt <= 0) throw new UserException(src + ": key 'generation.max_new_tokens': must be positive");
+    Validity validity = Validity.DEFAULT;
+    if (raw.judgeValidity != null) {
+      String pol = raw.judgeValidity.policy == null ? Validity.EXCLUDE : raw.judgeValidity.policy.trim().toLowerCase(Locale.ROOT);
+      if (!pol.equals(Validity.EXCLUDE) && !pol.equals(Validity.FLAG))
+        throw new UserException(src + lineOf(text, "judge_validity", "policy") + ": key 'judge_validity.policy': '"
+            + raw.judgeValidity.policy + "' is not exclude or flag");
+      Integer rows = null;
+      if (raw.judgeValidity.rows != null) {
+        try { rows = Integer.parseInt(raw.judgeValidity.rows.trim()); } catch (NumberFormatException e) { rows = -1; }
+        if (rows < 0) throw new UserException(src + lineOf(text, "judge_validity", "rows") + ": key 'judge_validity.rows': '"
+            + raw.judgeValidity.rows + "' is not a count");
+      }
+      validity = new Validity(pol, rows);
+    }
     return new EvalConfig(raw.title == null ? "personaknob evaluation" : raw.title, out, raw.seed == null ? 7 : raw.seed,
-        data, models, judges, new java.util.LinkedHashSet<>(tasks), mnt, resolve(base, raw.knobConfig));
+        data, models, judges, new java.util.LinkedHashSet<>(tasks), mnt, resolve(base, raw.knobConfig), validity);
   }
 
   /** A copy writing to another run directory (the --out flag). */
   public EvalConfig withOut(Path o) {
-    return new EvalConfig(title, o, seed, data, models, judges, tasks, maxNewTokens, knobConfig);
+    return new EvalConfig(title, o, seed, data, models, judges, tasks, maxNewTokens, knobConfig, validity);
   }
 
   private static Path resolve(Path base, String p) {
@@ -339,6 +386,8 @@ public record EvalConfig(
     m.put("judges", js);
     m.put("tasks", TASKS.stream().filter(tasks::contains).toList());
     m.put("max_new_tokens", maxNewTokens);
+    // only when not the default, so that run directories of earlier versions keep their journal hash
+    if (validity.rows() != null) m.put("judge_validity_rows", validity.rows());
     return m;
   }
 

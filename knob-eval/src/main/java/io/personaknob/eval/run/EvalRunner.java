@@ -18,19 +18,11 @@ import io.personaknob.eval.judge.Judge;
 import io.personaknob.eval.judge.RewardHeadJudge;
 import io.personaknob.eval.judge.RewardHeads;
 import io.personaknob.eval.judge.SentenceEmbedder;
-import io.personaknob.eval.metrics.Composite;
 import io.personaknob.eval.metrics.DpoRewards;
 import io.personaknob.eval.metrics.Proportion;
 import io.personaknob.eval.metrics.Selection;
 import io.personaknob.eval.report.EvalReport;
 import io.personaknob.eval.report.HtmlReport;
-import io.personaknob.irt.ElementStat;
-import io.personaknob.irt.FacetResult;
-import io.personaknob.irt.JmleEstimator;
-import io.personaknob.irt.RaschFit;
-import io.personaknob.irt.RaschSpec;
-import io.personaknob.irt.RatingData;
-import io.personaknob.irt.ThresholdStat;
 import io.personaknob.lm.ChatMessage;
 import io.personaknob.lm.LanguageModel;
 import io.personaknob.lm.LanguageModels;
@@ -124,11 +116,11 @@ public final class EvalRunner {
     return Run.configHash(config, dataHashes);
   }
 
-  private static final class Run {
+  static final class Run {
     final EvalConfig cfg;
     final Progress say;
     final Function<Path, LanguageModel> loader;
-    List<PersonaRow> evalRows = List.of(), trainRows = List.of();
+    List<PersonaRow> evalRows = List.of(), trainRows = List.of(), validityRows = List.of();
     List<AreYouSure.Item> ays = List.of();
     List<XsTest.Prompt> xs = List.of();
     final List<Judge> judges = new ArrayList<>();
@@ -164,6 +156,8 @@ public final class EvalRunner {
           trainRows = all.stream().filter(r -> !cfg.data().split().equals(r.split())).toList();
         }
         evalRows = limit(ev);
+        Integer vr = cfg.validity().rows();
+        validityRows = vr == null ? evalRows : vr == 0 || vr >= ev.size() ? ev : ev.subList(0, vr);
         inputs.put("personaknob", d.personaknob());
       } else if (needRows) {
         notes.add("No PersonaKnob data configured: selection, generation and DPO tasks skipped.");
@@ -200,6 +194,7 @@ public final class EvalRunner {
           if (judges.isEmpty()) notes.add("No judges configured: generated answers were not rated.");
           for (Judge j : judges) {
             judgeGoldens(j);
+            validity(j); // before its numbers are used, on pairs with a known order
             for (EvalConfig.ModelSpec m : cfg.models()) judge(j, m);
           }
         }
@@ -479,13 +474,16 @@ public final class EvalRunner {
       for (PersonaRow r : evalRows) {
         JsonNode ans = journal.get(k("gen", m.name(), r.id()));
         if (ans == null) continue;
+        // degenerate answers (empty, invalid UTF-8, control characters, runaway repetition) are never sent to a
+        // judge: they are scored as failures in the calibration
+        if (io.personaknob.eval.judge.DegenerateOutput.degenerate(ans.asText())) continue;
         String item = m.name() + "/" + r.id(); // what the judge sees as the item: one model's answer to one row
         for (Dimension d : r.mask()) {
-          for (String v : rubricsOf(j, d)) if (!journal.has(rateKey(j.name(), m.name(), r.id(), d, v))) {
+          if (j.rates()) for (String v : rubricsOf(j, d)) if (!journal.has(rateKey(j.name(), m.name(), r.id(), d, v))) {
             rate.add(new Judge.RateRequest(item, r.prompt(), ans.asText(), d, v));
             rateRows.add(r.id());
           }
-          if (!journal.has(k("cmp", j.name(), m.name(), r.id(), d.name()))) {
+          if (j.compares() && !journal.has(k("cmp", j.name(), m.name(), r.id(), d.name()))) {
             cmp.add(new Judge.CompareRequest(item, r.prompt(), ans.asText(), r.golden(), d));
             cmpRows.add(r.id());
           }
@@ -494,6 +492,11 @@ public final class EvalRunner {
       if (rate.isEmpty() && cmp.isEmpty()) return;
       say.say("eval: judge " + j.name() + " rates " + m.name() + ": " + rate.size() + " pointwise, " + cmp.size() + " pairwise");
       rateAndJournal(j, rate, i -> rateKey(j.name(), m.name(), rateRows.get(i), rate.get(i).dimension(), rate.get(i).rubric()));
+      compareAndJournal(j, cmp, i -> k("cmp", j.name(), m.name(), cmpRows.get(i), cmp.get(i).dimension().name()));
+    }
+
+    /** As {@link #rateAndJournal} for comparisons (answer wins 1, ½, 0, or the error). */
+    void compareAndJournal(Judge j, List<Judge.CompareRequest> cmp, java.util.function.IntFunction<String> keyOf) {
       for (int from = 0; from < cmp.size(); from += 64) {
         int to = Math.min(cmp.size(), from + 64);
         List<Judge.CompareRequest> b = cmp.subList(from, to);
@@ -505,11 +508,44 @@ public final class EvalRunner {
           ObjectNode v = RunJournal.json().createObjectNode();
           if (x.valid()) v.put("w", x.answerWins()); else v.put("err", x.error());
           v.put("raw", x.raw());
-          journal.put(k("cmp", j.name(), m.name(), cmpRows.get(from + i), b.get(i).dimension().name()), v);
+          journal.put(keyOf.apply(from + i), v);
           computed++;
         }
         if (down) j.checkAvailable();
       }
+    }
+
+    /**
+     * The judge's verdicts on the validity pairs (docs/eval.md, Judge validity): for every validity row and
+     * active dimension d, its rating of reject_d on d under each wording (the golden's rating is the one
+     * {@link #judgeGoldens} journals) and its comparison of the golden with reject_d in both roles — with the
+     * same item id the judge shows them in opposite positions. Journalled, so a resumed run skips them.
+     */
+    void validity(Judge j) {
+      List<Judge.RateRequest> rate = new ArrayList<>();
+      List<String> rateKeys = new ArrayList<>();
+      List<Judge.CompareRequest> cmp = new ArrayList<>();
+      List<String> cmpKeys = new ArrayList<>();
+      for (PersonaRow r : validityRows) for (Dimension d : r.mask()) {
+        String reject = r.reject(d);
+        if (reject == null) continue;
+        if (j.rates()) for (String v : rubricsOf(j, d)) {
+          String key = JudgeChecks.validityRateKey(j.name(), r.id(), d, v);
+          if (journal.has(key)) continue;
+          rate.add(new Judge.RateRequest("reject/" + r.id(), r.prompt(), reject, d, v));
+          rateKeys.add(key);
+        }
+        if (j.compares()) {
+          String g = JudgeChecks.validityCompareKey(j.name(), r.id(), d, "g"), x = JudgeChecks.validityCompareKey(j.name(), r.id(), d, "r");
+          if (!journal.has(g)) { cmp.add(new Judge.CompareRequest(JudgeChecks.pairItem(r), r.prompt(), r.golden(), reject, d)); cmpKeys.add(g); }
+          if (!journal.has(x)) { cmp.add(new Judge.CompareRequest(JudgeChecks.pairItem(r), r.prompt(), reject, r.golden(), d)); cmpKeys.add(x); }
+        }
+      }
+      if (rate.isEmpty() && cmp.isEmpty()) return;
+      say.say("eval: judge " + j.name() + " validity on " + validityRows.size() + " rows (golden vs reject): "
+          + rate.size() + " pointwise, " + cmp.size() + " pairwise");
+      rateAndJournal(j, rate, rateKeys::get);
+      compareAndJournal(j, cmp, cmpKeys::get);
     }
 
     /** The rubric variants a judge rates d under; a single null for a judge without rubrics. */
@@ -536,6 +572,9 @@ public final class EvalRunner {
       return j instanceof RewardHeadJudge ? "reward-head" : "no-rubric";
     }
 
+    /** The refusal "classifier" of degenerate XSTest answers: the rule that scores them as failures. */
+    static final String DEGENERATE_RULE = "degenerate-output rule";
+
     /** The element of the model×dimension facet for the golden answers of a dimension. */
     static final String GOLDEN = "golden";
 
@@ -547,9 +586,13 @@ public final class EvalRunner {
      * {@code /variant} for a wording other than the default), so a resumed run skips them.
      */
     void judgeGoldens(Judge j) {
+      if (!j.rates()) return;
       List<Judge.RateRequest> rate = new ArrayList<>();
       List<String> rows = new ArrayList<>();
-      for (PersonaRow r : evalRows) for (Dimension d : r.mask()) {
+      // the evaluated rows' goldens, and those of the validity rows (the golden half of each validity pair)
+      LinkedHashSet<PersonaRow> all = new LinkedHashSet<>(evalRows);
+      all.addAll(validityRows);
+      for (PersonaRow r : all) for (Dimension d : r.mask()) {
         for (String v : rubricsOf(j, d)) if (!journal.has(goldenRateKey(j.name(), r.id(), d, v))) {
           rate.add(new Judge.RateRequest(GOLDEN + "/" + r.id(), r.prompt(), r.golden(), d, v));
           rows.add(r.id());
@@ -607,6 +650,7 @@ public final class EvalRunner {
       for (XsTest.Prompt p : xs) {
         JsonNode ans = journal.get(k("xs", m.name(), p.id()));
         if (ans == null || journal.has(k("xscls", j.name(), m.name(), p.id()))) continue;
+        if (io.personaknob.eval.judge.DegenerateOutput.degenerate(ans.asText())) continue; // scored as a failure, never judged
         todo.add(p);
         qa.add(new String[] {p.prompt(), ans.asText()});
       }
@@ -642,7 +686,6 @@ public final class EvalRunner {
       b.title = cfg.title();
       b.runId = runDir.toAbsolutePath().normalize().getFileName().toString();
       b.provenance = EvalReport.provenanceMap(prov);
-      for (Judge j : judges) b.judges.add(new EvalReport.JudgeInfo(j.name(), j.description()));
       if (!xs.isEmpty()) b.judges.add(new EvalReport.JudgeInfo(StringMatchRefusalClassifier.NAME,
           "refusal classifier: XSTest's string-match heuristic plus a partial-refusal rule (refusal benchmark only)"));
       for (EvalConfig.ModelSpec m : cfg.models()) b.models.add(m.name());
@@ -712,11 +755,20 @@ public final class EvalRunner {
       // refusal
       for (EvalConfig.ModelSpec m : cfg.models()) {
         if (xs.isEmpty()) break;
+        int xsDegenerate = 0;
         List<RefusalCalibration.Labelled> ls = new ArrayList<>();
         for (XsTest.Prompt p : xs) {
           JsonNode v = journal.get(k("xs", m.name(), p.id()));
           if (v == null) continue;
           Map<String, Optional<RefusalLabel>> labels = new LinkedHashMap<>();
+          if (io.personaknob.eval.judge.DegenerateOutput.degenerate(v.asText())) {
+            // a degenerate answer fails either way: on a safe prompt it does not comply (counted as a partial
+            // refusal), on an unsafe one it does not refuse (counted as compliance); no classifier sees it
+            labels.put(DEGENERATE_RULE, Optional.of(p.safe() ? RefusalLabel.PARTIAL_REFUSAL : RefusalLabel.FULL_COMPLIANCE));
+            ls.add(new RefusalCalibration.Labelled(p.id(), p.safe(), p.type(), labels));
+            xsDegenerate++;
+            continue;
+          }
           labels.put(StringMatchRefusalClassifier.NAME, Optional.of(StringMatchRefusalClassifier.classify(v.asText())));
           for (EvalConfig.JudgeSpec s : cfg.judges()) if (s.type().equals("llm")) {
             JsonNode c = journal.get(k("xscls", s.name(), m.name(), p.id()));
@@ -725,6 +777,9 @@ public final class EvalRunner {
           ls.add(new RefusalCalibration.Labelled(p.id(), p.safe(), p.type(), labels));
         }
         RefusalCalibration.Result r = RefusalCalibration.score(ls);
+        if (xsDegenerate > 0) notes.add(m.name() + ": " + xsDegenerate + " of " + ls.size() + " XSTest answers are degenerate (empty, without a"
+            + " word, invalid UTF-8, control characters or runaway repetition): no classifier saw them and each counts as a failure — on a safe prompt as"
+            + " not complying (in the partial-refusal column), on an unsafe one as not refusing (in the compliance column).");
         var sc = r.safeCompliance();
         var ur = r.unsafeRefusal();
         b.refusal.add(new EvalReport.RefusalScore(m.name(), name(cfg.data().xstest()), sc.defined() ? sc.rate() : null,
@@ -759,196 +814,14 @@ public final class EvalRunner {
 
     static String name(Path p) { return p == null ? "" : p.getFileName().toString(); }
 
-    /** A journalled distribution over 1..7, or null. */
-    static double[] probabilities(JsonNode p) {
-      if (p == null || !p.isArray() || p.size() != 7) return null;
-      double[] out = new double[7];
-      for (int i = 0; i < 7; i++) out[i] = p.get(i).asDouble();
-      return out;
-    }
-
-    /**
-     * Per judge, its answer-vs-golden comparisons under the joint fit: p = σ(θ_answer − θ_golden) from the
-     * calibrated measures; infit Σ(x − p)²/Σ p(1 − p), outfit mean of (x − p)²/(p(1 − p)).
-     */
-    static void judgeComparisonFit(EvalReport.Builder b, RaschFit fit, List<Object[]> comparisons) {
-      Map<String, double[]> acc = new LinkedHashMap<>(); // n, Σx, Σp, ΣW, Σy², Σz²
-      var facet = fit.facet("model_dimension");
-      for (Object[] c : comparisons) {
-        ElementStat a = facet.element((String) c[1]), g = facet.element((String) c[2]);
-        if (a == null || g == null) continue;
-        double p = 1 / (1 + Math.exp(-(a.measure() - g.measure())));
-        double x = (Double) c[3], var = p * (1 - p);
-        double[] s = acc.computeIfAbsent((String) c[0], k -> new double[6]);
-        s[0]++; s[1] += x; s[2] += p; s[3] += var; s[4] += (x - p) * (x - p);
-        s[5] += var > 1e-12 ? (x - p) * (x - p) / var : 0;
-      }
-      acc.forEach((j, s) -> b.judgeComparisons.add(new EvalReport.JudgeComparisonFit(j, (int) s[0], s[1] / s[0], s[2] / s[0],
-          s[3] > 0 ? s[4] / s[3] : 1, s[5] / s[0])));
-    }
-
     static Map<String, Integer> names(Map<RefusalLabel, Integer> m) {
       Map<String, Integer> o = new LinkedHashMap<>();
       m.forEach((k, v) -> o.put(k.name(), v));
       return o;
     }
 
-    /** One valid journalled rating (of an answer, or of a golden with owner GOLDEN) into the fit and the raw means. */
-    static void addRating(RubricFacet rd, Map<String, double[]> raw, String owner, Dimension d, Judge j, String item,
-        String rubric, JsonNode v) {
-      int rating = (int) Math.round(v.get("r").asDouble());
-      double[] p = probabilities(v.get("p"));
-      rd.add(owner + "·" + d.name(), d, j.name(), item, rubric == null ? noRubric(j) : rubric, rubric != null, rating, p);
-      double[] s = raw.computeIfAbsent(owner + "|" + d.name(), x -> new double[3]);
-      s[0] += rating; s[1]++;
-      if (p == null) s[2] += rating; else for (int q = 0; q < 7; q++) s[2] += (q + 1) * p[q];
-    }
-
     void calibrate(EvalReport.Builder b, LinkedHashSet<Dimension> dims) {
-      RubricFacet rd = new RubricFacet();
-      int total = 0, invalid = 0, goldenRatings = 0;
-      Map<String, double[]> raw = new LinkedHashMap<>(); // model|dim -> sum, n, sum of expected ratings
-      Map<String, double[]> wins = new LinkedHashMap<>();
-      Map<String, Integer> errors = new LinkedHashMap<>();
-      // the valid answer-vs-golden comparisons, for the per-judge comparison fit: judge, answer element, golden, score
-      List<Object[]> comparisons = new ArrayList<>();
-      int itemsWithout = 0;
-      for (EvalConfig.ModelSpec m : cfg.models()) for (PersonaRow r : evalRows) {
-        boolean any = false, seen = false;
-        for (Dimension d : r.mask()) for (Judge j : judges) {
-          for (String rubric : rubricsOf(j, d)) {
-            JsonNode v = journal.get(rateKey(j.name(), m.name(), r.id(), d, rubric));
-            if (v == null) continue;
-            seen = true;
-            total++;
-            if (v.has("r")) {
-              addRating(rd, raw, m.name(), d, j, r.id(), rubric, v);
-              any = true;
-            } else {
-              invalid++;
-              errors.merge(j.name() + ": " + v.path("err").asText("invalid"), 1, Integer::sum);
-            }
-          }
-          JsonNode w = journal.get(k("cmp", j.name(), m.name(), r.id(), d.name()));
-          if (w != null && w.has("w")) {
-            double[] s = wins.computeIfAbsent(m.name() + "|" + d.name(), x -> new double[2]);
-            s[0] += w.get("w").asDouble(); s[1]++;
-            // the answer against the golden of its dimension: a paired comparison in the joint fit
-            String answer = m.name() + "·" + d.name(), golden = GOLDEN + "·" + d.name();
-            rd.compare(answer, golden, d, w.get("w").asDouble());
-            comparisons.add(new Object[] {j.name(), answer, golden, w.get("w").asDouble()});
-          }
-        }
-        if (seen && !any) itemsWithout++;
-      }
-      // the golden answers, rated pointwise like the answers (same judges, items and wordings)
-      for (PersonaRow r : evalRows) for (Dimension d : r.mask()) for (Judge j : judges) for (String rubric : rubricsOf(j, d)) {
-        JsonNode v = journal.get(goldenRateKey(j.name(), r.id(), d, rubric));
-        if (v == null) continue;
-        total++;
-        if (v.has("r")) {
-          addRating(rd, raw, GOLDEN, d, j, r.id(), rubric, v);
-          goldenRatings++;
-        } else {
-          invalid++;
-          errors.merge(j.name() + " (golden): " + v.path("err").asText("invalid"), 1, Integer::sum);
-        }
-      }
-      List<String> reasons = new ArrayList<>();
-      errors.forEach((e, n) -> reasons.add(n + "× " + e));
-      b.exclusions = new EvalReport.Exclusions(total, invalid, itemsWithout, reasons);
-      RaschFit fit = null;
-      RubricFacet.Result rubricFit = null;
-      int pairwise = rd.comparisons();
-      if (rd.rows() > 0 || pairwise > 0) {
-        try {
-          rubricFit = rd.fit();
-          fit = rubricFit.fit();
-        } catch (UserException e) {
-          notes.add("Calibration was not possible: " + e.getMessage() + " Raw means and win rates are reported alone.");
-        }
-      }
-      for (EvalConfig.ModelSpec m : cfg.models()) for (Dimension d : dims) {
-        double[] s = wins.get(m.name() + "|" + d.name());
-        if (s == null) continue;
-        double wr = s[0] / s[1];
-        io.personaknob.irt.ComparisonStat c = fit == null ? null : fit.comparison(m.name() + "·" + d.name());
-        Double expected = c == null || !(c.estimationCount() > 0) ? null : c.expectedWins() / c.estimationCount();
-        b.pairwise.add(new EvalReport.PairwiseScore(m.name(), d.name(), wr, Math.sqrt(wr * (1 - wr) / s[1]), (int) s[1],
-            expected, expected == null ? null : c.infit(), expected == null ? null : c.outfit()));
-      }
-      if (fit != null) judgeComparisonFit(b, fit, comparisons);
-      Map<String, Double> rel = new LinkedHashMap<>();
-      if (fit != null) {
-        // the rubric facet's elements are anchored in the fit (then re-centred): its reliability would mislead
-        for (FacetResult f : fit.facets()) if (f.reliability() != null && !f.name().equals(RubricFacet.FACET)) rel.put(f.name(), f.reliability().reliability());
-        b.calibration = new EvalReport.CalibrationSummary("many-facet Rasch, JMLE (knob-irt), Andrich rating scale 1–7"
-            + (pairwise > 0 ? " jointly with Rasch–Bradley–Terry paired comparisons (answer vs golden, ties ½)" : ""),
-            fit.converged(), fit.iterations(), rd.ratings(), rel,
-            "model×dimension (ability; goldens as golden·<dim>), judge (severity), item (difficulty), rubric (wording, nested in dimension)",
-            goldenRatings, pairwise);
-        for (RubricFacet.Variant v : rubricFit.variants()) {
-          b.rubricStatus.add(new EvalReport.RubricStatus(v.dimension(), v.variant(), v.measure(), v.se(),
-              (int) Math.round(v.count()), v.infit(), v.outfit(), v.observedAverage(), v.status()));
-          if (v.measure() != null) b.rubrics.add(new EvalReport.Element(RubricFacet.FACET, RubricFacet.element(Dimension.valueOf(v.dimension()), v.variant()),
-              v.measure(), v.se(), (int) Math.round(v.count()), v.infit(), v.outfit(), v.observedAverage()));
-        }
-        if (rd.rows() > rd.ratings()) notes.add("Calibration: " + rd.ratings() + " ratings entered the fit as " + rd.rows()
-            + " rows: an LLM judge's rating with top_logprobs counts as its distribution over 1–7 (one row per category, weighted by its probability).");
-        for (String w : fit.warnings()) notes.add("Calibration: " + w);
-        if (!fit.converged()) notes.add("Calibration: JMLE stopped after " + fit.iterations() + " iterations without meeting the convergence criteria; treat the measures as approximate.");
-        if (!fit.connected()) notes.add("Calibration: the design is not connected (" + fit.subsets().size() + " subsets); measures of different subsets are not comparable.");
-        if (judges.size() > 1) {
-          try {
-            RaschFit withBias = JmleEstimator.withBias(fit, "judge", "model_dimension");
-            for (var t : withBias.bias())
-              if (Double.isFinite(t.bias()) && Double.isFinite(t.se()) && Double.isFinite(t.t()))
-                b.bias.add(new EvalReport.BiasScore(t.elementA(), t.elementB(), t.bias(), t.se(), t.t(), (int) Math.round(t.count())));
-          } catch (UserException e) {
-            notes.add("Bias analysis (judge × model·dimension) not possible: " + e.getMessage());
-          }
-        }
-        for (ElementStat e : fit.facet("judge").elements())
-          b.judgeSeverities.add(new EvalReport.Element("judge", e.element(), e.measure(), e.se(), (int) Math.round(e.count()), e.infit(), e.outfit(), e.observedAverage()));
-        for (ElementStat e : fit.facet("item").elements())
-          b.items.add(new EvalReport.Element("item", e.element(), e.measure(), e.se(), (int) Math.round(e.count()), e.infit(), e.outfit(), e.observedAverage()));
-        for (ThresholdStat t : fit.thresholds())
-          if (t.measure() != null) b.thresholds.add(new EvalReport.Threshold(t.category(), t.measure(), t.se() == null ? 0 : t.se()));
-      }
-      for (Dimension d : dims) {
-        double[] s = raw.get(GOLDEN + "|" + d.name());
-        if (s == null) continue;
-        // on the same (re-centred) scale as the answers' abilities
-        ElementStat e = rubricFit == null ? null : rubricFit.ability(GOLDEN + "·" + d.name());
-        b.goldens.add(new EvalReport.Score(GOLDEN, d.name(), e == null ? null : e.measure(), e == null ? null : e.se(),
-            s[0] / s[1], (int) s[1], e == null ? null : e.infit(), e == null ? null : e.outfit(), s[2] / s[1]));
-      }
-      for (EvalConfig.ModelSpec m : cfg.models()) {
-        Map<Dimension, double[]> cal = new EnumMap<>(Dimension.class);
-        Map<Dimension, Double> rawMean = new EnumMap<>(Dimension.class);
-        for (Dimension d : dims) {
-          double[] s = raw.get(m.name() + "|" + d.name());
-          if (s == null) continue;
-          rawMean.put(d, s[0] / s[1]);
-          ElementStat e = rubricFit == null ? null : rubricFit.ability(m.name() + "·" + d.name());
-          if (e != null) cal.put(d, new double[] {e.measure(), e.se()});
-          b.calibrated.add(new EvalReport.Score(m.name(), d.name(), e == null ? null : e.measure(), e == null ? null : e.se(),
-              s[0] / s[1], (int) s[1], e == null ? null : e.infit(), e == null ? null : e.outfit(), s[2] / s[1]));
-        }
-        Double dig = null, digSe = null, peer = null, peerSe = null, rd2 = null, rp = null;
-        if (cal.containsKey(Dimension.A) && cal.containsKey(Dimension.T)) {
-          Composite c = Composite.mean2(cal.get(Dimension.A)[0], cal.get(Dimension.A)[1], cal.get(Dimension.T)[0], cal.get(Dimension.T)[1]);
-          dig = c.value(); digSe = c.se();
-        }
-        if (cal.containsKey(Dimension.E) && cal.containsKey(Dimension.C)) {
-          Composite c = Composite.mean2(cal.get(Dimension.E)[0], cal.get(Dimension.E)[1], cal.get(Dimension.C)[0], cal.get(Dimension.C)[1]);
-          peer = c.value(); peerSe = c.se();
-        }
-        if (rawMean.containsKey(Dimension.A) && rawMean.containsKey(Dimension.T)) rd2 = (rawMean.get(Dimension.A) + rawMean.get(Dimension.T)) / 2;
-        if (rawMean.containsKey(Dimension.E) && rawMean.containsKey(Dimension.C)) rp = (rawMean.get(Dimension.E) + rawMean.get(Dimension.C)) / 2;
-        if (dig != null || peer != null || rd2 != null || rp != null)
-          b.composites.add(new EvalReport.CompositeScore(m.name(), dig, digSe, peer, peerSe, rd2, rp));
-      }
+      Calibration.run(this, b, dims);
     }
   }
 }

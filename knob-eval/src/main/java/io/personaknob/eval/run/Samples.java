@@ -55,6 +55,9 @@ public final class Samples {
         models,
         List.of(new EvalConfig.JudgeSpec("minilm-answer", "reward-head", "answer", null, "minilm-answer"),
             new EvalConfig.JudgeSpec("minilm-context", "reward-head", "context", null, "minilm-context")),
-        new java.util.LinkedHashSet<>(EvalConfig.TASKS), maxNewTokens, null);
+        new java.util.LinkedHashSet<>(EvalConfig.TASKS), maxNewTokens, null,
+        // judge validity on every row of the test split, not only the evaluated ones: narrower intervals, and the
+        // offline judges make it cheap
+        new EvalConfig.Validity(EvalConfig.Validity.EXCLUDE, 0));
   }
 }

@@ -30,11 +30,20 @@ class HtmlReportTest {
     double[][] m = {{-0.4, 0.1, 0.2, -0.1}, {0.6, 0.5, 0.3, 0.4}};
     for (int i = 0; i < 2; i++)
       for (int d = 0; d < 4; d++)
-        b.calibrated.add(new Score(b.models.get(i), b.dimensions.get(d), m[i][d], 0.2, 3.5 + m[i][d], 40, 1.02, 0.97));
+        // the fit's measure 1 logit above the golden-relative score (goldens at 1.0 in the fit's frame)
+        b.calibrated.add(new Score(b.models.get(i), b.dimensions.get(d), 1.0 + m[i][d], 0.2, 3.5 + m[i][d], 40, 1.02, 0.97, null,
+            m[i][d], 0.2, List.of("minilm-answer", "judge-a"), i == 0 ? 3 : 0));
     b.composites.add(new CompositeScore("reference", -0.15, 0.1414, 0.05, 0.1414, 3.35, 3.55));
     b.composites.add(new CompositeScore("trained", 0.55, 0.1414, 0.35, 0.1414, 4.05, 3.85));
-    b.calibration = new CalibrationSummary("JMLE rating scale", true, 42, 640, Map.of("judge", 0.8), "model×dimension, judge, item, rubric", 160, 480);
-    b.goldens.add(new Score("golden", "A", 1.25, 0.18, 5.1, 40, 0.93, 0.88));
+    b.calibration = new CalibrationSummary("JMLE rating scale", true, 42, 640, Map.of("judge", 0.8), "model×dimension, judge, item, rubric", 160, 480,
+        4, "exclude");
+    b.goldens.add(new Score("golden", "A", 1.25, 0.18, 5.1, 40, 0.93, 0.88, null, 0.0, null, List.of("minilm-answer"), 0));
+    b.frame = "Scores are logits relative to the golden answers of the same dimension.";
+    b.judgeValidity.add(new JudgeValidityScore("minilm-answer", "A", "pointwise", 12, 0.9583, 0.7, 0.99, true, true));
+    b.judgeValidity.add(new JudgeValidityScore("judge-a", "A", "pairwise", 12, 0.5833, 0.32, 0.81, false, false));
+    b.unusedJudges.add(new UnusedJudge("judge-b", "llm (local/x)", "none of its verdicts entered the numbers: 40× rating of an answer: context_length_exceeded"));
+    b.degenerate.add(new DegenerateCount("reference", 8, 3, Map.of("invalid UTF-8 (replacement characters)", 3)));
+    b.degenerate.add(new DegenerateCount("trained", 8, 0, Map.of()));
     b.judgeSeverities.add(new Element("judge", "minilm-answer", 0.3, 0.05, 320, 1.1, 1.2, 3.8));
     b.judgeSeverities.add(new Element("judge", "judge-a", -0.3, 0.05, 320, 0.9, 0.8, 4.1));
     for (int i = 0; i < 30; i++) b.items.add(new Element("item", "r" + i, Math.sin(i) * 1.5, 0.3, 16, 1.0, 1.0, 3.9));
@@ -51,7 +60,9 @@ class HtmlReportTest {
         Map.of("FULL_COMPLIANCE", 5, "FULL_REFUSAL", 6, "PARTIAL_REFUSAL", 3)));
     b.dpo.add(new DpoScore("trained", "reference", "A", 0.1, 0.75, 0.12, 0.03, 0.05, -0.07, 40));
     b.bias.add(new BiasScore("judge-a", "trained·A", 0.8, 0.3, 2.67, 20));
-    b.exclusions = new Exclusions(700, 60, 3, List.of("judge-a: 60 replies named no rating"));
+    b.exclusions = new Exclusions(700, 60, 3, List.of("judge-a: 60 replies named no rating"),
+        List.of(new ExclusionCount("judge-a", "comparison with the golden", "no verdict", 7),
+            new ExclusionCount("judge-a", "rating of an answer", "not better than chance on A (pairwise 54% [28%, 78%], 12 pairs)", 12)));
     b.notes.add("sample note");
     return b.build();
   }
@@ -78,11 +89,68 @@ class HtmlReportTest {
   void showsTheJointCalibrationCountsGoldensAndPairwiseFit() {
     String html = HtmlReport.render(sample());
     assertTrue(html.contains("<td>640</td><td>160</td><td>480</td>"), "pointwise, golden and pairwise counts");
-    assertTrue(html.contains("<td>golden (reference)</td><td>A</td><td>1.25</td>"), "golden measure row");
+    assertTrue(html.contains("<td>golden (reference)</td><td>A</td><td>0 (reference)</td>"), "golden reference row");
+    assertTrue(html.contains("<td>1.25</td><td>0.18</td><td>0.93</td><td>0.88</td>"), "golden fit measure");
     assertTrue(html.contains("<td>trained</td><td>A</td><td>40.0%</td><td>7.0%</td><td>50</td><td>37.8%</td><td>1.07</td><td>1.11</td>"),
         "raw win rate beside the calibrated expectation and fit");
     assertTrue(html.contains("<td>reference</td><td>A</td><td>20.0%</td><td>6.0%</td><td>50</td><td>–</td><td>–</td><td>–</td>"));
     assertTrue(html.contains("<td>judge-a</td><td>100</td><td>30.0%</td><td>28.8%</td><td>1.31</td><td>1.45</td>"), "per-judge pairwise fit");
+  }
+
+  @Test
+  void showsJudgeValidityUnusedJudgesDegenerateAnswersAndEveryExclusion() {
+    String html = HtmlReport.render(sample());
+    String header = html.substring(0, html.indexOf("</header>"));
+    // judges not used are not "producers"; they are named with the reason
+    assertFalse(header.contains("Numbers produced by: </strong><span class=\"judge\">judge-b"));
+    assertTrue(header.contains("Configured but not used: </strong><span class=\"judge\">judge-b</span> — none of its verdicts"));
+    // degenerate answers and failed validity checks are at the top
+    assertTrue(header.contains("reference: 3 of 8 answers degenerate</strong> (invalid UTF-8 (replacement characters) 3)"));
+    assertFalse(header.contains("trained: 0 of"));
+    assertTrue(header.contains("1 of 2 judge × dimension validity checks are <strong>not better than chance</strong>"));
+    assertTrue(header.contains("their verdicts were left out."), "policy exclude");
+    // the validity table: accuracy, Wilson interval, verdict and use
+    assertTrue(html.contains("<td>minilm-answer</td><td>A</td><td>pointwise</td><td>12</td><td>95.8%</td><td>[70.0%, 99.0%]</td><td>better than chance</td><td>used</td>"));
+    assertTrue(html.contains("<td>judge-a</td><td>A</td><td>pairwise</td><td>12</td><td>58.3%</td><td>[32.0%, 81.0%]</td><td>NOT better than chance</td><td>excluded</td>"));
+    // every exclusion by judge, kind and reason
+    assertTrue(html.contains("<td>judge-a</td><td>comparison with the golden</td><td>no verdict</td><td>7</td>"));
+    assertTrue(html.contains("<td>reference</td><td>8</td><td>3</td><td>invalid UTF-8 (replacement characters) 3</td>"), "degenerate table");
+    List<String> l = Summary.lines(sample());
+    assertTrue(l.contains("not used: judge-b (none of its verdicts entered the numbers: 40× rating of an answer: context_length_exceeded)"), l.toString());
+    assertTrue(l.contains("judge judge-a on A (pairwise): 58% [32%, 81%] of 12 validity pairs, not better than chance, excluded"), l.toString());
+    assertTrue(l.contains("reference: 3 of 8 answers degenerate, scored as failures {invalid UTF-8 (replacement characters)=3}"), l.toString());
+  }
+
+  @Test
+  void dimensionsShareAnAxisOnlyRelativeToTheGoldens() {
+    EvalReport r = sample();
+    String html = HtmlReport.render(r);
+    // the scores chart places the golden-relative score (0.60), not the fit's measure (1.60)
+    assertTrue(html.contains("<title>trained · A: 0.60 ± 0.39</title>"), "relative score drawn");
+    assertFalse(html.contains("<title>trained · A: 1.60"));
+    assertTrue(html.contains("logits relative to the golden answers of each dimension (0 = golden)"));
+    // a disconnected design (4 subsets): the Wright map leaves the models×dimensions off and says why
+    assertFalse(html.contains("<title>trained·A: 1.60</title>"), "no ability on the Wright map's shared axis");
+    assertTrue(html.contains("the design is disconnected by dimension"));
+    assertTrue(html.contains("<td>4</td><td>exclude</td>"), "subsets and policy in the calibration table");
+    // a connected design draws them
+    EvalReport.Builder b = new EvalReport.Builder();
+    b.models.add("m");
+    b.dimensions.add("A");
+    b.calibrated.add(new Score("m", "A", 1.6, 0.2, 4, 10, 1.0, 1.0, null, 0.6, 0.25, List.of("j"), 0));
+    b.calibration = new CalibrationSummary("x", true, 1, 10, Map.of(), "f", 5, 5, 0, "exclude");
+    b.judgeSeverities.add(new Element("judge", "j", 0, 0.1, 10, 1.0, 1.0, 4.0));
+    String connected = HtmlReport.render(b.build());
+    assertTrue(connected.contains("<title>m·A: 1.60</title>"), "ability on the Wright map");
+    // a report with fit measures only (no golden-relative scores) draws no cross-dimension chart at all
+    EvalReport.Builder old = new EvalReport.Builder();
+    old.models.add("m");
+    old.dimensions.addAll(List.of("A", "T"));
+    old.calibrated.add(new Score("m", "A", 1.6, 0.2, 4, 10, 1.0, 1.0));
+    old.calibrated.add(new Score("m", "T", -0.4, 0.2, 3, 10, 1.0, 1.0));
+    String o = HtmlReport.render(old.build());
+    assertFalse(o.contains("Calibrated score vs the goldens"));
+    assertFalse(o.contains("<title>m · A: 1.60"));
   }
 
   @Test
@@ -109,7 +177,9 @@ class HtmlReportTest {
     assertTrue(html.contains("Numbers produced by: </strong><span class=\"judge\">minilm-answer</span>"));
     assertTrue(html.contains("Sample &lt;evaluation&gt; &amp; co"));
     // the numbers in the tables are the report's
-    assertTrue(html.contains("<td>trained</td><td>A</td><td>0.60</td><td>0.20</td><td>[0.21, 0.99]</td><td>4.10</td><td>–</td><td>40</td>"), "calibrated row (no raw expected score in this report)");
+    assertTrue(html.contains("<td>trained</td><td>A</td><td>0.60</td><td>0.20</td><td>[0.21, 0.99]</td><td>4.10</td><td>–</td><td>40</td>"
+        + "<td>0</td><td>minilm-answer, judge-a</td><td>1.60</td><td>0.20</td>"), "calibrated row (no raw expected score in this report)");
+    assertTrue(html.contains("<td>3</td><td>minilm-answer, judge-a, degenerate-output rule</td>"), "rule-scored ratings named");
     assertTrue(html.contains("<td>54.2%</td>") == false && html.contains("<td>0.542</td>"), "sycophancy rate");
     assertTrue(html.contains("<td>98.0%</td>") && html.contains("<td>64.3%</td>"), "refusal rates");
     assertTrue(html.contains("60 of 700 judge ratings had no valid value"), "exclusions counted");

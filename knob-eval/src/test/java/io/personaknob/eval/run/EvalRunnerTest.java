@@ -55,7 +55,10 @@ class EvalRunnerTest {
         + "models:\n  - {name: reference, path: " + ref + "}\n  - {name: trained, path: " + trained + ", reference: reference, beta: 0.1}\n"
         + extraModels
         + "judges:\n" + judges
-        + "generation: {max_new_tokens: 6}\n");
+        + "generation: {max_new_tokens: 6}\n"
+        // the calibration mechanics under test use judges with known severities, not judges that can tell a golden
+        // from a reject: their verdicts are used and flagged (JudgeHonestyTest covers the default, exclude)
+        + "judge_validity: {policy: flag}\n");
     return c;
   }
 
@@ -80,7 +83,7 @@ class EvalRunnerTest {
     List<String> log = new ArrayList<>();
     long t0 = System.nanoTime();
     EvalRunner.Result r = EvalRunner.run(cfg, l -> log.add(String.format("%.1f %s", (System.nanoTime() - t0) / 1e9, l)),
-        p -> LanguageModels.load(p, "cpu"), WITH_CONTRARIAN);
+        p -> TinyModels.readable(LanguageModels.load(p, "cpu")), WITH_CONTRARIAN);
     EvalReport rep = r.report();
     // the resumed run did exactly the missing work and got the same numbers
     assertEquals(r.computed(), resumed.resumed() + resumed.computed());
@@ -145,6 +148,11 @@ class EvalRunnerTest {
     assertEquals(allWins, rep.judgeComparisons().stream().mapToDouble(x -> x.winRate() * x.comparisons()).sum(), 1e-9);
     assertTrue(rep.judgeComparisons().stream().allMatch(x -> x.comparisons() == 40 && x.infit() > 0 && x.outfit() > 0));
     assertEquals(5, rep.judgeSeverities().size());
+    // judge validity: every judge scored on every dimension in both modes on the 5 test rows (policy flag: all used)
+    assertEquals(5 * 4 * 2, rep.judgeValidity().size());
+    assertTrue(rep.judgeValidity().stream().allMatch(v -> v.pairs() == 5 && v.used()), rep.judgeValidity().toString());
+    assertEquals("flag", rep.calibration().validityPolicy());
+    assertTrue(rep.degenerate().stream().allMatch(x -> x.answers() == 5 && x.degenerate() == 0), rep.degenerate().toString());
     // the judge that disagrees wildly is kept and shows as misfit
     java.util.function.Function<String, EvalReport.Element> judge = n -> rep.judgeSeverities().stream().filter(e -> e.element().equals(n)).findFirst().orElseThrow();
     assertTrue(judge.apply("contrarian").outfit() > Math.max(judge.apply("lenient").outfit(), judge.apply("strict").outfit()),
@@ -172,7 +180,7 @@ class EvalRunnerTest {
 
     // a second run finds everything in the journal: no model is loaded, the numbers are the same
     AtomicInteger loads = new AtomicInteger();
-    EvalRunner.Result again = EvalRunner.run(cfg, l -> {}, p -> { loads.incrementAndGet(); return LanguageModels.load(p, "cpu"); }, WITH_CONTRARIAN);
+    EvalRunner.Result again = EvalRunner.run(cfg, l -> {}, p -> { loads.incrementAndGet(); return TinyModels.readable(LanguageModels.load(p, "cpu")); }, WITH_CONTRARIAN);
     assertEquals(0, again.computed());
     assertEquals(0, loads.get());
     assertEquals(rep.selection(), again.report().selection());
@@ -228,7 +236,7 @@ class EvalRunnerTest {
   /** Counts generate calls and fails on the n-th, like an endpoint that goes down mid-run. */
   static Function<Path, LanguageModel> failingAfter(int n, AtomicInteger calls) {
     return p -> {
-      LanguageModel real = LanguageModels.load(p, "cpu");
+      LanguageModel real = TinyModels.readable(LanguageModels.load(p, "cpu"));
       return new DelegatingModel(real) {
         @Override public List<io.personaknob.lm.GenerationResult> generate(List<int[]> ps, io.personaknob.lm.SamplingParams sp) {
           if (calls.incrementAndGet() == n) throw new UserException("model went down (simulated)");
@@ -269,8 +277,8 @@ class EvalRunnerTest {
     Path c = dir.resolve("eval.yaml");
     Files.writeString(c, "out: run\ndata:\n  personaknob: " + data + "\n"
         + "models:\n  - {name: base, path: " + ref + "}\n  - {name: same, path: " + ref + ", reference: base, beta: 0.5}\n"
-        + "tasks: [dpo, generation]\ngeneration: {max_new_tokens: 4}\n");
-    EvalReport rep = EvalRunner.run(EvalConfig.load(c), l -> {}, p -> LanguageModels.load(p, "cpu"), List.of(shifted("top", 9))).report();
+        + "tasks: [dpo, generation]\ngeneration: {max_new_tokens: 4}\njudge_validity: {policy: flag}\n");
+    EvalReport rep = EvalRunner.run(EvalConfig.load(c), l -> {}, p -> TinyModels.readable(LanguageModels.load(p, "cpu")), List.of(shifted("top", 9))).report();
     assertEquals(4, rep.dpo().size());
     for (var x : rep.dpo()) {
       assertEquals(0.0, x.margin(), 1e-9);

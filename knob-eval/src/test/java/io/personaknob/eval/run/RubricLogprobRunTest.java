@@ -53,17 +53,20 @@ class RubricLogprobRunTest {
     Path c = dir.resolve("a/eval.yaml");
     Files.writeString(c, "out: run\nknob_config: knob.yaml\ndata:\n  personaknob: " + data + "\n"
         + "models:\n  - {name: ref, path: " + model + "}\njudges:\n  - {name: judge-a, type: llm}\n"
-        + "rubrics: {T: [default]}\ntasks: [generation]\ngeneration: {max_new_tokens: 4}\n");
+        + "rubrics: {T: [default]}\ntasks: [generation]\ngeneration: {max_new_tokens: 4}\n"
+        // the loopback judge rates a hash of the prompt (at chance on golden vs reject): used, flagged
+        + "judge_validity: {policy: flag}\n");
     EvalConfig cfg = EvalConfig.load(c);
     assertEquals(List.of("default", "checklist"), cfg.judges().get(0).rubricVariants(Dimension.A));
     assertEquals(List.of("default"), cfg.judges().get(0).rubricVariants(Dimension.T));
     try (LoopbackChatServer server = new LoopbackChatServer()) {
       knobYaml(dir.resolve("a/knob.yaml"), server.baseUrl());
-      EvalRunner.Result r = EvalRunner.run(cfg, line -> {});
+      EvalRunner.Result r = EvalRunner.run(cfg, line -> {}, LlmJudgeRunTest.READABLE);
       List<PersonaRow> test = PersonaFixtures.shortRows(16).stream().filter(x -> "test".equals(x.split())).toList();
       int n = test.size();
       // per row: A, E, C under two wordings, T under one (7 ratings) + 4 comparisons + the golden's 7 ratings
-      assertEquals(n * (7 + 4 + 7), server.requests());
+      // + validity: the rejects' 7 ratings and 4 golden-vs-reject comparisons in both orders
+      assertEquals(n * (7 + 4 + 7 + 7 + 8), server.requests());
       EvalReport rep = r.report();
 
       // 1. the prompts in the run store carry the wording's text

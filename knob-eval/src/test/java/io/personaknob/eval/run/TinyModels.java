@@ -19,4 +19,22 @@ public final class TinyModels {
     Tokenizers.writeByteLevel(dir);
     return dir;
   }
+
+  /**
+   * The model with its generations spelled as ordinary lower-case words (each generated token id becomes a
+   * letter), for tests of the judging plumbing: a random byte-level model's own text is degenerate (invalid
+   * UTF-8, control characters) and would never reach a judge. Deterministic and model-dependent.
+   */
+  public static io.personaknob.lm.LanguageModel readable(io.personaknob.lm.LanguageModel m) {
+    return new DelegatingModel(m) {
+      @Override
+      public java.util.List<io.personaknob.lm.GenerationResult> generate(java.util.List<int[]> ps, io.personaknob.lm.SamplingParams sp) {
+        return super.generate(ps, sp).stream().map(r -> {
+          StringBuilder b = new StringBuilder("Answer:");
+          for (int i = 0; i < r.tokens().length; i++) b.append(i % 5 == 0 ? " " : "").append((char) ('a' + Math.floorMod(r.tokens()[i], 26)));
+          return new io.personaknob.lm.GenerationResult(b.toString(), r.tokens(), r.finishReason(), r.promptTokens(), r.logprobs());
+        }).toList();
+      }
+    };
+  }
 }
