@@ -217,10 +217,10 @@ final class SteerPage {
     b.append("<p>strict pass: <b>").append(yes(e.path("strict_pass"))).append("</b> · axis Δ ").append(f(e.path("axis_delta"), 4))
         .append(" (judge std ").append(f(e.path("axis_delta_judge_std"), 4)).append(") · positive Δ ").append(f(e.path("positive_delta"), 4))
         .append(" · negative Δ ").append(f(e.path("negative_delta"), 4)).append("</p>");
-    b.append("<div class=\"poles\" style=\"display:grid;grid-template-columns:1fr 1fr;gap:1em\">");
+    b.append("<div class=\"poles\">");
     for (String side : List.of("pos", "neg")) {
       b.append("<div class=\"pole pole-").append(side).append("\"><h4>").append(side.equals("pos") ? "positive pole: " : "negative pole: ")
-          .append(esc(e.path(side + "_persona").asText())).append("</h4><p class=\"answer\" style=\"white-space:pre-wrap\">")
+          .append(esc(e.path(side + "_persona").asText())).append("</h4><p class=\"answer\">")
           .append(esc(e.path(side + "_response").asText())).append("</p><ul class=\"audit\">")
           .append("<li>persona echo hits: ").append(list(e.path(side + "_persona_echo_hits"))).append("</li>")
           .append("<li>refusal phrases: ").append(list(e.path(side + "_refusal_phrase_hits"))).append("</li>")
