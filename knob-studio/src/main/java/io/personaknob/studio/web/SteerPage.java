@@ -229,7 +229,7 @@ final class SteerPage {
     }
     b.append("</div>");
 
-    b.append("<h4>Axis judges</h4><p>Blind A/B: the positive answer was ").append(esc(e.path("pos_label").asText("A or B (by the run's key)")))
+    b.append("<h4>Axis judges</h4><p>Blind A/B: the positive answer was <b class=\"pos-label\">").append(esc(posLabel(e))).append("</b>")
         .append(". Rating: is Response A more target-like than B, 1.0–5.0.</p><table class=\"stats axis-judgments\"><tr><th>judge</th><th>target</th>")
         .append("<th>order</th><th>A more target than B</th><th>reason</th></tr>");
     for (JsonNode j : e.path("axis_judgments")) {
@@ -266,6 +266,20 @@ final class SteerPage {
         .append("</b></li><li>refusal or AI break (judge or audit): <b>").append(yes(e.path("refusal_or_ai_break"))).append("</b></li><li>word Δ fraction ")
         .append(f(e.path("word_delta_frac"), 4)).append(e.has("length_ok") ? " (length ok: " + yes(e.path("length_ok")) + ")" : "")
         .append("</li><li>response token Jaccard ").append(f(e.path("response_token_jaccard"), 4)).append("</li></ul></section>");
+  }
+
+  /**
+   * Which label (A or B) the positive answer had: {@code pos_label} in knob's runs; for the library's examples,
+   * from the first axis call rated off the midpoint, as positive_forward_delta = s · (rating − 3) with s = +1 when
+   * the positive answer is A.
+   */
+  static String posLabel(JsonNode e) {
+    if (e.path("pos_label").isTextual()) return e.path("pos_label").asText();
+    for (JsonNode j : e.path("axis_judgments")) {
+      double r = j.path("positive_axis_forward_judgment").path("A_more_target_than_B").asDouble(3), d = j.path("positive_forward_delta").asDouble(0);
+      if (Math.abs(r - 3) > 1e-9 && Math.abs(d) > 1e-9) return (d > 0) == (r > 3) ? "A" : "B";
+    }
+    return "unknown";
   }
 
   /** A judge's reason from its raw reply (knob's runs keep it; the library's examples do not). */

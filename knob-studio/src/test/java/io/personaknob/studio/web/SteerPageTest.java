@@ -126,7 +126,14 @@ class SteerPageTest {
         assertEquals(200, c.statusCode(), url);
         String html = c.body();
         assertEquals(ce.getValue().size(), html.split("<section class=\"steer-example\">", -1).length - 1, "examples of " + url);
+        List<String> labels = new ArrayList<>();
+        Matcher lm = Pattern.compile("<b class=\"pos-label\">([^<]*)</b>").matcher(html);
+        while (lm.find()) labels.add(lm.group(1));
         for (JsonNode e : ce.getValue()) {
+          // the positive answer's blind label, recovered from the ratings, is knob-steer's coin from the run's key (seed 24)
+          boolean posIsA = io.personaknob.steer.ExampleMath.posIsA(24, e.path("persona_pair").asText(), e.path("template").asText(),
+              e.path("row").asInt(), e.path("prompt").asText());
+          assertEquals(posIsA ? "A" : "B", labels.get(ce.getValue().indexOf(e)), "blind label of " + e.path("eval_id"));
           assertTrue(html.contains(Html.esc(e.path("prompt").asText())), "scenario");
           String pos = e == pub.get(0) ? SteerRunDir.EVIL + " " + e.path("pos_response").asText() : e.path("pos_response").asText();
           int p = html.indexOf("<div class=\"pole pole-pos\">"), n = html.indexOf("<div class=\"pole pole-neg\">");
