@@ -62,4 +62,12 @@ public final class SteerRunDir {
     SteerStats.write(statsDir, r, Provenance.of(Map.of("command", "steer stats"), Map.of("examples", ex)));
     return r;
   }
+
+  /** {@code knob steer export --hf hfDir} of a run written by {@link #write}: Parquet splits, card, results.html. */
+  public static void export(Path examplesDir, Path hfDir, SteerStats.Result r) throws Exception {
+    Path ex = examplesDir.resolve("examples.jsonl");
+    var run = new io.personaknob.steer.HubExport.Run("studio-test", io.personaknob.steer.StatsTables.readTable(ex), r.pairStats(),
+        r.templateStats(), r.cellScores(), r.templateScores(), List.of(), null, Map.of("measurement_id", "studio-test"));
+    io.personaknob.steer.HubExport.write(hfDir, run, Provenance.of(Map.of("command", "steer export"), Map.of("examples", ex)));
+  }
 }

@@ -39,6 +39,7 @@ final class BrowsePage {
         if (n.equals("report.json") && Files.exists(dir.resolve("report.html"))) out.add(new Found("eval", dir));
         else if (n.equals(PersonaBenchPage.RESULTS) && PersonaBenchPage.results(dir) != null) out.add(new Found("persona", dir));
         else if (n.equals(SteerPage.TEMPLATE_STATS) && SteerPage.isRun(dir)) out.add(new Found("steer", dir));
+        else if (n.equals(SteerPage.RESULTS) && SteerPage.isExport(dir) && !SteerPage.isRun(dir)) out.add(new Found("steer", dir));
         else if (n.equals("metrics.jsonl")) out.add(new Found("train", dir));
         else if (n.equals("rows.jsonl") && isBuild(p)) out.add(new Found("build", dir));
       }
@@ -72,8 +73,10 @@ final class BrowsePage {
     });
     section(b, "Steering-template runs", "steer", found, ws, f -> {
       String rel = ws.relativize(f.dir()).toString();
+      String page = "<a class=\"steer-results\" href=\"/ws/" + esc(rel) + "/results.html\">results.html</a>";
+      if (!SteerPage.isRun(f.dir())) return "Hub export (<code>knob steer export --hf</code>): " + page;
       String l = "<a class=\"steer-run\" href=\"/steer/" + esc(rel) + "\">templates, cells, examples</a>";
-      return Files.exists(f.dir().resolve(SteerPage.RESULTS)) ? l + " · <a href=\"/ws/" + esc(rel) + "/results.html\">results.html</a>" : l;
+      return Files.exists(f.dir().resolve(SteerPage.RESULTS)) ? l + " · " + page : l;
     });
     section(b, "Training runs", "train", found, ws, f -> {
       String rel = ws.relativize(f.dir()).toString();

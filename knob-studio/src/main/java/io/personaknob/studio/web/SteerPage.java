@@ -49,6 +49,11 @@ final class SteerPage {
     return Files.isRegularFile(dir.resolve(PAIR_STATS)) && Files.isRegularFile(dir.resolve(TEMPLATE_STATS));
   }
 
+  /** True when {@code dir} is a {@code knob steer export --hf DIR} folder: its results page and Parquet splits. */
+  static boolean isExport(Path dir) {
+    return Files.isRegularFile(dir.resolve(RESULTS)) && Files.isRegularFile(dir.resolve("data").resolve("template_pair_cells.parquet"));
+  }
+
   /** The examples file of a run directory inside the workspace, or null. */
   static Path examples(Path dir, Path ws) {
     for (Path d : new Path[] {dir, dir.getParent()}) {

@@ -62,7 +62,9 @@ class SteerPageTest {
 
   @Test
   void aSteeringRunIsBrowsableFromTemplatesToCellsToExamplesEscaped() throws Exception {
-    SteerRunDir.write(ws.resolve("runs/steer1"), ws.resolve("runs/steer1"), true);
+    var stats = SteerRunDir.write(ws.resolve("runs/steer1"), ws.resolve("runs/steer1"), true);
+    // knob steer export --hf runs/steer1/hf: listed with its self-contained results page
+    SteerRunDir.export(ws.resolve("runs/steer1"), ws.resolve("runs/steer1/hf"), stats);
     // a stray template_stats.jsonl without the pair table is not a run
     Files.createDirectories(ws.resolve("other"));
     Files.writeString(ws.resolve("other/template_stats.jsonl"), "{\"template\": \"x {persona}\"}\n");
@@ -82,6 +84,11 @@ class SteerPageTest {
     String browse = ann.get("/browse").body();
     assertTrue(browse.contains("<a class=\"steer-run\" href=\"/steer/runs/steer1\">"), browse);
     assertFalse(browse.contains("/steer/other"), "template_stats.jsonl alone is not a run");
+    assertTrue(browse.contains("<a class=\"steer-results\" href=\"/ws/runs/steer1/hf/results.html\">"), "the export's results page");
+    assertFalse(browse.contains("/steer/runs/steer1/hf"), "an export is not browsable as a run");
+    HttpResponse<String> results = ann.get("/ws/runs/steer1/hf/results.html");
+    assertEquals(200, results.statusCode());
+    assertTrue(results.body().contains("<svg"), "the on-axis vs off-axis scatter");
 
     HttpResponse<String> runPage = ann.get("/steer/runs/steer1");
     assertEquals(200, runPage.statusCode());
