@@ -63,6 +63,70 @@ public final class SteerRunDir {
     return r;
   }
 
+  static final String POS_B = "applies one standard to everyone, even when it costs them";
+  static final String NEG_B = "bends the rule for convenience and explains the exception away";
+  /** The style and confound judges' reasons in {@link #runScripted}: untrusted text. */
+  public static final String STYLE_REASON = "Same <b>tone</b> on both sides.";
+  public static final String CONFOUND_REASON = "Clean & <i>narrow</i>.";
+
+  /**
+   * {@code knob steer run --out out} as the command does it: knob-steer's runner (generator, 2 axis judges, style
+   * and confound judge) against the scripted OpenAI-compatible server, which writes a marker word per pole (the
+   * positive answer also carries {@link #EVIL}) and judges by the marker; then the stats tables beside the examples.
+   */
+  public static void runScripted(Path out, Path scratch) throws Exception {
+    var pair = new io.personaknob.steer.Inputs.PersonaPair("principled_expedient", "principled", "expedient", POS_B, NEG_B, null, null);
+    var sc = new io.personaknob.steer.Inputs.Scenario("harbour_fee", "A harbour master can waive a fee for a friend's boat. What happens next?",
+        "test", "test", false, "test");
+    var cells = io.personaknob.steer.SteerRun.plan(List.of(sc), List.of(pair), List.of("You are a {persona} person.", "Act as a {persona} person."));
+    java.util.regex.Pattern axis = java.util.regex.Pattern.compile("Target behavior:\\n(.*?)\\n\\nResponse A:\\n(.*?)\\n\\nResponse B:\\n(.*?)\\n\\nAnswer",
+        java.util.regex.Pattern.DOTALL);
+    Files.createDirectories(scratch);
+    try (io.personaknob.llm.testing.ScriptedOpenAiServer s = new io.personaknob.llm.testing.ScriptedOpenAiServer();
+         io.personaknob.llm.RunStore store = io.personaknob.llm.RunStore.open(scratch.resolve("store.sqlite"))) {
+      s.script(r -> {
+        String u = r.user();
+        if (r.schema() == null) return io.personaknob.llm.testing.ScriptedOpenAiServer.Reply.content(u.contains("principled")
+            ? EVIL + " I apply the steadfast rule to every boat, my friend's too, and log the fee." : "I take the shortcut and waive it quietly for my friend.");
+        ObjectNode o = StudioDb.JSON.createObjectNode();
+        if (r.schema().path("properties").has("A_more_target_than_B")) {
+          var m = axis.matcher(u);
+          if (!m.find()) throw new IllegalStateException("axis prompt not understood");
+          String marker = m.group(1).equals(POS_B) ? "steadfast" : "shortcut";
+          double v = m.group(2).contains(marker) ? 4.6 : m.group(3).contains(marker) ? 1.4 : 3.0;
+          o.put("target_reason", "The " + marker + " answer is more target-like.").put("A_more_target_than_B", v);
+        } else if (r.schema().path("properties").has("style_reason")) {
+          o.put("style_reason", STYLE_REASON);
+          for (String d : io.personaknob.steer.Prompts.STYLE_DIMS.keySet()) o.put(d + "_A", 2.0).put(d + "_B", 2.5);
+          o.put("persona_echo_A", false).put("persona_echo_B", false).put("refusal_or_ai_break_A", false).put("refusal_or_ai_break_B", false);
+        } else {
+          o.put("confound_reason", CONFOUND_REASON);
+          for (String d : io.personaknob.steer.Prompts.OFF_AXIS_DIMS.keySet()) o.put(d + "_likert", 1.2);
+          o.put("off_axis_problem_likert", 1.5).put("likely_spurious_axis", "none").put("usable_for_training", true);
+        }
+        return io.personaknob.llm.testing.ScriptedOpenAiServer.Reply.content(io.personaknob.llm.Json.write(o));
+      });
+      io.personaknob.llm.KnobConfig conf = io.personaknob.llm.KnobConfig.parse("""
+          providers:
+            p: {base_url: %s, max_retries: 1, timeout_seconds: 5}
+          models:
+            gen: {provider: p, model: gen-model}
+            judge-a: {provider: p, model: judge-a-model}
+            judge-b: {provider: p, model: judge-b-model}
+            style: {provider: p, model: style-model}
+          """.formatted(s.baseUrl()), Path.of("knob.yaml"));
+      Path ex = out.resolve("examples.jsonl");
+      var o = new io.personaknob.steer.SteerRun.Options(24, "gen", List.of("judge-a", "judge-b"), "style", 0.0, 260, 0.0, 5, false, ex.toString());
+      io.personaknob.steer.SteerRun.Result res;
+      try (io.personaknob.llm.LlmClient c = io.personaknob.llm.LlmClient.builder(conf).store(store).runId("studio-steer").build()) {
+        res = new io.personaknob.steer.SteerRun(c, o).run(cells, (d, t) -> {});
+      }
+      io.personaknob.steer.StatsTables.writeText(ex, io.personaknob.steer.StatsTables.jsonl(res.rows()));
+      SteerStats.write(out, SteerStats.compute(ex, new SteerStats.Options(Scores.Kind.HEAD, 100, 0, false, 0, 2, 2, 0, 2)),
+          Provenance.of(Map.of("command", "steer run"), Map.of()));
+    }
+  }
+
   /** {@code knob steer export --hf hfDir} of a run written by {@link #write}: Parquet splits, card, results.html. */
   public static void export(Path examplesDir, Path hfDir, SteerStats.Result r) throws Exception {
     Path ex = examplesDir.resolve("examples.jsonl");

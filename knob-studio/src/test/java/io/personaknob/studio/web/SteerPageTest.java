@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.personaknob.studio.SteerRunDir;
+import io.personaknob.studio.StudioDb;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +59,27 @@ class SteerPageTest {
 
   static String f(double x, int d) {
     return String.format(Locale.ROOT, "%." + d + "f", x);
+  }
+
+  @Test
+  void aRunOfKnobSteersRunnerShowsTheStyleAndConfoundReasonsEscaped() throws Exception {
+    SteerRunDir.runScripted(ws.resolve("runs/scripted"), scratch);
+    List<JsonNode> ex = new ArrayList<>();
+    for (String l : Files.readAllLines(ws.resolve("runs/scripted/examples.jsonl"))) if (!l.isBlank()) ex.add(StudioDb.JSON.readTree(l));
+    assertEquals(2, ex.size());
+    Client ann = new Client(base).login("ann");
+    assertTrue(ann.get("/browse").body().contains("href=\"/steer/runs/scripted\""));
+    for (JsonNode e : ex) {
+      assertTrue(e.path("error").isNull() || e.path("error").asText().isEmpty(), "scripted judges give valid replies: " + e.path("error"));
+      String html = ann.get("/steer/runs/scripted?template=" + SteerPage.id(e.path("template").asText()) + "&pair=principled_expedient").body();
+      assertTrue(html.contains("reason: " + Html.esc(SteerRunDir.STYLE_REASON)), html);
+      assertTrue(html.contains("reason: " + Html.esc(SteerRunDir.CONFOUND_REASON)), html);
+      assertTrue(html.contains("The steadfast answer is more target-like.") && html.contains("The shortcut answer is more target-like."));
+      assertTrue(html.contains("<b class=\"pos-label\">" + e.path("pos_label").asText() + "</b>"), "blind label from the run");
+      // the markers decide the scripted judges: axis delta 2 (pp + pn) with pp = pn = 1.6
+      assertTrue(html.contains("axis Δ 6.4000"), html);
+      assertFalse(html.contains(SteerRunDir.EVIL) || html.contains(SteerRunDir.STYLE_REASON) || html.contains(SteerRunDir.CONFOUND_REASON), "raw");
+    }
   }
 
   @Test
