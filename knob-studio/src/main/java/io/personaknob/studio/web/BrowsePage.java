@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 
 /**
  * What the workspace holds: eval runs (a folder with report.json and report.html), PERSONA Bench runs (results.json
- * and report.html, see {@link PersonaBenchPage}), training runs (metrics.jsonl),
+ * and report.html, see {@link PersonaBenchPage}), steering-template runs (template_pair_stats.jsonl and template_stats.jsonl,
+ * see {@link SteerPage}), training runs (metrics.jsonl),
  * builds (rows.jsonl with a status column); and a read-only file route for their reports and charts.
  */
 final class BrowsePage {
@@ -37,6 +38,8 @@ final class BrowsePage {
         Path dir = p.getParent();
         if (n.equals("report.json") && Files.exists(dir.resolve("report.html"))) out.add(new Found("eval", dir));
         else if (n.equals(PersonaBenchPage.RESULTS) && PersonaBenchPage.results(dir) != null) out.add(new Found("persona", dir));
+        else if (n.equals(SteerPage.TEMPLATE_STATS) && SteerPage.isRun(dir)) out.add(new Found("steer", dir));
+        else if (n.equals(SteerPage.RESULTS) && SteerPage.isExport(dir) && !SteerPage.isRun(dir)) out.add(new Found("steer", dir));
         else if (n.equals("metrics.jsonl")) out.add(new Found("train", dir));
         else if (n.equals("rows.jsonl") && isBuild(p)) out.add(new Found("build", dir));
       }
@@ -67,6 +70,13 @@ final class BrowsePage {
       String rel = ws.relativize(f.dir()).toString();
       return "<a class=\"persona-run\" href=\"/persona/" + esc(rel) + "\">summary</a> · <a href=\"/ws/" + esc(rel) + "/report.html\">report.html</a>"
           + " · <a href=\"/ws/" + esc(rel) + "/results.json\">results.json</a>";
+    });
+    section(b, "Steering-template runs", "steer", found, ws, f -> {
+      String rel = ws.relativize(f.dir()).toString();
+      String page = "<a class=\"steer-results\" href=\"/ws/" + esc(rel) + "/results.html\">results.html</a>";
+      if (!SteerPage.isRun(f.dir())) return "Hub export (<code>knob steer export --hf</code>): " + page;
+      String l = "<a class=\"steer-run\" href=\"/steer/" + esc(rel) + "\">templates, cells, examples</a>";
+      return Files.exists(f.dir().resolve(SteerPage.RESULTS)) ? l + " · " + page : l;
     });
     section(b, "Training runs", "train", found, ws, f -> {
       String rel = ws.relativize(f.dir()).toString();

@@ -72,6 +72,7 @@ final class Routes {
     app.post("/judge/{id}", this::judge);
     app.get("/browse", ctx -> BrowsePage.render(ctx, server.require(ctx), server.options().workspace()));
     app.get("/persona/*", ctx -> PersonaBenchPage.render(ctx, server.require(ctx), server.options().workspace()));
+    app.get("/steer/*", ctx -> SteerPage.render(ctx, server.require(ctx), server.options().workspace()));
     app.get("/ws/*", ctx -> BrowsePage.serve(ctx, server.require(ctx), server.options().workspace()));
     app.post("/import", this::importQueue);
   }
@@ -119,7 +120,7 @@ final class Routes {
         .append("</span> items reviewed by you</p></a>")
         .append("<a class=\"card\" href=\"/judge\"><h2>Judge model outputs</h2><p>").append(tasks).append(" tasks (blind 1–7 and A/B)</p></a>")
         .append("<a class=\"card\" href=\"/agreement\"><h2>Agreement</h2><p>κ, α, pass rate with intervals</p></a>")
-        .append("<a class=\"card\" href=\"/browse\"><h2>Workspace</h2><p>eval runs, PERSONA Bench runs, training runs, builds</p></a>")
+        .append("<a class=\"card\" href=\"/browse\"><h2>Workspace</h2><p>eval runs, PERSONA Bench runs, steering-template runs, training runs, builds</p></a>")
         .append("</section>");
     b.append("<p>").append(db.items().size()).append(" items in the database <code>").append(esc(db.file())).append("</code>; each is reviewed by ")
         .append(studio.overlap()).append(" reviewer(s); acceptance rule: ").append(esc(studio.acceptRule().key())).append(".</p>");

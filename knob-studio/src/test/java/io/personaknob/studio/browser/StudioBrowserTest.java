@@ -258,4 +258,33 @@ class StudioBrowserTest {
       page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("persona-bench.png")).setFullPage(true));
     }
   }
+
+  @Test
+  void aSteeringRunGoesFromTemplatesToACellWithBothPolesSideBySide() throws Exception {
+    // the layout of knob steer stats --examples RUN/examples.jsonl --out RUN/stats: examples found in the parent
+    io.personaknob.studio.SteerRunDir.write(ws.resolve("steer-run"), ws.resolve("steer-run/stats"), true);
+    try (BrowserContext ctx = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 900))) {
+      Page page = login(ctx, "erin");
+      page.navigate(base + "/browse");
+      page.click("#runs-steer a.steer-run");
+      page.waitForURL("**/steer/steer-run/stats");
+      assertEquals(1 + 3, page.locator("#steer-templates tr").count(), "header + 3 templates");
+      page.click("#steer-templates a.steer-template >> nth=0");
+      page.waitForURL("**/steer/steer-run/stats?template=*");
+      assertEquals(1 + 2, page.locator("#steer-cells tr").count(), "header + 2 persona pairs");
+      page.click("#steer-cells a.steer-cell >> nth=0");
+      page.waitForURL("**&pair=*");
+      assertEquals(2, page.locator("section.steer-example").count(), "2 scenarios per cell");
+      var pos = page.locator("section.steer-example >> nth=0").locator(".pole-pos .answer");
+      var neg = page.locator("section.steer-example >> nth=0").locator(".pole-neg .answer");
+      assertTrue(pos.isVisible() && neg.isVisible());
+      var pb = pos.boundingBox();
+      var nb = neg.boundingBox();
+      assertTrue(nb.x > pb.x + pb.width - 1 && Math.abs(nb.y - pb.y) < 40, "side by side: " + pb.x + "," + pb.y + " vs " + nb.x + "," + nb.y);
+      assertFalse(pos.textContent().isBlank() || neg.textContent().isBlank());
+      assertTrue(page.locator("section.steer-example >> nth=0").locator("table.axis-judgments tr").count() >= 1 + 4, "axis judge calls");
+      assertEquals(null, page.evaluate("() => window.pwned === undefined ? null : window.pwned"), "escaped answers never run");
+      page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("steer-cell.png")).setFullPage(true));
+    }
+  }
 }
