@@ -44,7 +44,7 @@ class ModelCommandTest {
 
   @Test
   void tokenizerDirectorySizesTheVocabulary() throws Exception {
-    Path qwen = Path.of(System.getProperty("knob.shared.dir", "../shared"), "reference", "tokenizers", "qwen3");
+    Path qwen = Cli.repoDir().resolve("knob-lm/src/test/resources/reference/tokenizers/qwen3"); // in-repo copy (see its README)
     Path out = tmp.resolve("q");
     Cli r = Cli.run("model", "init", "--arch", "llama", "--tokenizer", qwen.toString(), "--out", out.toString());
     assertEquals(0, r.code(), r.err());
