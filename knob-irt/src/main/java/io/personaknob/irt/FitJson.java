@@ -79,6 +79,17 @@ public final class FitJson {
         g.writeEndObject();
       }
       g.writeEndArray();
+      // the lowest category of each group: no threshold below it, only its count
+      g.writeArrayFieldStart("bottom_categories");
+      for (ThresholdStat t : fit.bottomCategories()) {
+        g.writeStartObject();
+        if (t.group() == null) g.writeNullField("group");
+        else g.writeStringField("group", t.group());
+        g.writeNumberField("category", t.category());
+        num(g, "count", t.count());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
       g.writeObjectFieldStart("reliability");
       for (FacetResult f : fit.facets()) {
         g.writeObjectFieldStart(f.name());
