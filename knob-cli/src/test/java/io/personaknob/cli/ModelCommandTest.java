@@ -55,6 +55,23 @@ class ModelCommandTest {
   }
 
   @Test
+  void infoWithoutATokenizerSaysTheModelCannotGenerate() throws Exception {
+    Path m = tmp.resolve("no-tok");
+    assertEquals(0, Cli.run("model", "init", "--arch", "llama", "--size", "tiny", "--out", m.toString()).code());
+    assertEquals(0, Cli.run("model", "info", m.toString()).code());
+    Files.delete(m.resolve("tokenizer.json"));
+    Cli r = Cli.run("model", "info", m.toString(), "--json");
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().contains(m + ": no tokenizer.json: this model cannot generate"), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertFalse(j.get("can_generate").asBoolean());
+    assertFalse(j.get("tokenizer_vocab").isNull(), "not a bare null");
+    Cli text = Cli.run("model", "info", m.toString());
+    assertEquals(1, text.code());
+    assertFalse(text.out().contains("null"), text.out());
+  }
+
+  @Test
   void badInputExitsWithTheRightCodes() throws Exception {
     Path a = tmp.resolve("a");
     assertEquals(2, Cli.run("model", "init", "--arch", "mamba", "--out", a.toString()).code());
