@@ -59,6 +59,9 @@ final class ModelScoreCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, paramLabel = "OUT.jsonl", description = "Output file (default: stdout); written atomically.")
   Path output;
 
+  @Option(names = "--limit", paramLabel = "N", description = "Score only the first N lines (default: all).")
+  Integer limit;
+
   @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
@@ -78,7 +81,9 @@ final class ModelScoreCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     if (batchSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batchSize);
-    List<Item> items = read(input);
+    if (limit != null && limit < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
+    List<Item> all = read(input);
+    List<Item> items = limit != null && all.size() > limit ? all.subList(0, limit) : all;
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
       Tokenizer tok = lm.tokenizer();
       if (tok == null) throw new UserException(model + ": no tokenizer.json; scoring text needs one");
