@@ -66,8 +66,8 @@ class ReadmeCommandsTest {
   static final Map<String, String> FASTER = Map.of( // regex, replacement
       "--steps \\d+", "--steps 2",
       "steps: \\d+", "steps: 2",
-      "--max-length \\d+", "--max-length 256",
-      "max-length: \\d+", "max-length: 256",
+      "--max-length \\d+", "--max-length 384",
+      "max-length: \\d+", "max-length: 384",
       "(\\./knob model score .*?)( -o |$)", "$1 --limit 8$2");
 
   /** The user's own files the README's commands name, made before the first command. */
