@@ -137,7 +137,7 @@ final class ModelScoreCommand implements Callable<Integer> {
         try {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new UserException(file + ":" + n + ": invalid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+          throw new UserException(file + ":" + n + ": invalid JSON at column " + e.getLocation().getColumnNr() + ": " + io.personaknob.core.ParseErrors.reason(e));
         }
         if (node == null || !node.isObject()) throw new UserException(file + ":" + n + ": expected a JSON object");
         boolean pair = node.has("chosen") || node.has("rejected");

@@ -174,8 +174,12 @@ class ReadmeCommandsTest {
     Files.writeString(knob, "#!/usr/bin/env bash\nexec '" + java + "' -Xss8m -XX:+UseParallelGC -XX:TieredStopAtLevel=1"
         + " --enable-native-access=ALL-UNNAMED -cp \"$(cat '" + cp + "')\" io.personaknob.cli.Knob \"$@\"\n");
     assertTrue(knob.toFile().setExecutable(true));
-    // the repository's own files the README points into (e.g. the conflict set under knob-train/)
-    Files.createSymbolicLink(tmp.resolve("knob-train"), repo.resolve("knob-train"));
+    // the repository's own files the README points into (the conflict sets under knob-train/), as in a clone
+    Path res = Path.of("knob-train/src/main/resources/io/personaknob/train");
+    Files.createDirectories(tmp.resolve(res));
+    try (var files = Files.list(repo.resolve(res))) {
+      for (Path f : files.toList()) Files.copy(f, tmp.resolve(res).resolve(f.getFileName()));
+    }
     fixtures();
 
     Set<String> usedSkips = new LinkedHashSet<>();

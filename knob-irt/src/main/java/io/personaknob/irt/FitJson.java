@@ -177,7 +177,7 @@ public final class FitJson {
     try {
       root = new ObjectMapper().readTree(file.toFile());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new io.personaknob.core.UserException(file + ": not a fit.json: " + e.getOriginalMessage(), e);
+      throw new io.personaknob.core.UserException(file + ": not a fit.json: " + io.personaknob.core.ParseErrors.describe(e), e);
     } catch (IOException e) {
       throw new io.personaknob.core.UserException(file + ": cannot read: " + e.getMessage(), e);
     }

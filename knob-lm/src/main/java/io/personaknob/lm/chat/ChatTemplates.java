@@ -30,7 +30,7 @@ public final class ChatTemplates {
       try {
         cfg = JSON.readTree(cfgFile.toFile());
       } catch (JsonProcessingException e) {
-        throw new UserException(cfgFile + ": line " + e.getLocation().getLineNr() + ": invalid JSON: " + e.getOriginalMessage(), e);
+        throw new UserException(cfgFile + ": invalid JSON at " + io.personaknob.core.ParseErrors.describe(e), e);
       } catch (IOException e) {
         throw new UserException(cfgFile + ": cannot read: " + e.getMessage(), e);
       }

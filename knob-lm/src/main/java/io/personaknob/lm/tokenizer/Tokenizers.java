@@ -255,7 +255,7 @@ public final class Tokenizers {
     try {
       return JSON.readTree(file.toFile());
     } catch (JsonProcessingException e) {
-      throw new UserException(file + ": line " + e.getLocation().getLineNr() + ": invalid JSON: " + e.getOriginalMessage(), e);
+      throw new UserException(file + ": invalid JSON at " + io.personaknob.core.ParseErrors.describe(e), e);
     } catch (IOException e) {
       throw new UserException(file + ": cannot read: " + oneLine(e), e);
     }
