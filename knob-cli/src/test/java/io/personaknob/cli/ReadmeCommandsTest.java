@@ -55,7 +55,7 @@ class ReadmeCommandsTest {
     SKIPS.put("./knob bench", "benchmarks take minutes; their figures are in docs/benchmarks.md");
     SKIPS.put("./knob serve", "a long-running server (LmCommandsTest serves over loopback and stops it)");
     SKIPS.put("curl ", "talks to the server of the skipped ./knob serve");
-    SKIPS.put("./knob train evidence", "minutes: two full training runs (TrainCommandTest covers it)");
+    SKIPS.put("./knob train evidence", "minutes: two full training runs (knob-train's LagDpoEvidenceTest covers the experiment)");
     SKIPS.put("--mode pointwise --out", "calls the judge server at 127.0.0.1:8000 (./knob serve, skipped; JudgeKnobServeTest does this)");
     SKIPS.put("--mode pairwise", "calls the judge server at 127.0.0.1:8000 (./knob serve, skipped)");
     SKIPS.put("./knob eval", "minutes of generation and judging (EvalCommandTest and DemoTest run it)");
