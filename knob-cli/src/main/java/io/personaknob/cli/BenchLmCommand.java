@@ -73,7 +73,7 @@ final class BenchLmCommand implements Callable<Integer> {
   @Option(names = "--repeats", defaultValue = "3", description = "Timed repetitions after one warm-up; the median is reported (default: ${DEFAULT-VALUE}).")
   int repeats;
 
-  @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (default: one per core).")
+  @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (default: the cores the load leaves free, at least 1).")
   int threads;
 
   @Option(names = "--gen-batch", defaultValue = "4", description = "Prompts per batched generation call, ours only (default: ${DEFAULT-VALUE}).")

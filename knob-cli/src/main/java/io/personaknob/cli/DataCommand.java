@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
     name = "data",
     mixinStandardHelpOptions = true,
     description = {
-      "Validate, describe, convert, split and download PersonaKnob preference data.",
+      "Validate, describe, convert, split and download PersonaKnob preference data; write the bundled sample.",
       "FILE is a .jsonl, .json or .parquet file, or a dataset folder (Hub layout data/train-00000-of-00001.parquet,"
           + " or train.jsonl/test.jsonl) read split by split."
     },
@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       DataConvertCommand.class,
       DataSplitCommand.class,
       DataPullCommand.class,
+      DataSampleCommand.class,
     })
 final class DataCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -162,8 +162,9 @@ public final class DemoCommand implements Callable<Integer> {
     PreferencePair ex = PersonaData.pairs(PersonaData.readAll(ctx.inputs.get("train")).get(0)).get(0);
     ctx.out.println("      example pair (dimension " + ex.dimension() + ", " + ex.dimension().title() + "):");
     ctx.out.println("        prompt:   " + clip(ex.prompt()));
-    ctx.out.println("        chosen:   " + clip(ex.chosen()));
-    ctx.out.println("        rejected: " + clip(ex.rejected()));
+    String[] shown = PairExcerpt.of(ex.chosen(), ex.rejected(), 110); // from where they differ
+    ctx.out.println("        chosen:   " + shown[0]);
+    ctx.out.println("        rejected: " + shown[1]);
   }
 
   private static void provenance(Context ctx) {

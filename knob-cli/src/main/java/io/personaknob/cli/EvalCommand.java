@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
     name = "eval",
     mixinStandardHelpOptions = true,
     description = {
-      "Evaluate models: selection and generation tasks on PersonaKnob, judges",
+      "Evaluate models on PersonaKnob and write a calibrated report (report.json, report.html).",
+      "Selection and generation tasks on PersonaKnob, judges",
       "calibrated by a many-facet Rasch model, the 'are you sure?' sycophancy and",
       "XSTest refusal benchmarks, DPO implicit rewards. Writes report.json and a",
       "self-contained report.html into the run directory; an interrupted run resumes",

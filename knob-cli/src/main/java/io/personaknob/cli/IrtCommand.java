@@ -208,6 +208,8 @@ final class IrtCommand implements Runnable {
             fit.converged() ? "converged" : "NOT converged", fit.iterations(), (System.nanoTime() - t1) / 1e9);
         err.flush();
       }
+      for (String w : fit.warnings()) if (w.startsWith("WARNING: ")) err.println("knob irt: " + w);
+      err.flush();
       if (!fit.connected() && !allowDisjoint) {
         List<String> parts = new ArrayList<>();
         for (Subset s : fit.subsets()) {

@@ -192,6 +192,7 @@ final class JudgeCommand implements Callable<Integer> {
       List<Judgment> js = protocol.run(items, dims, judgeNames, m, (done, tot) -> {
         long now = System.nanoTime();
         synchronized (lastPrint) {
+          if (client.isCancelled()) return; // stopping: the interrupted line below gives the count
           if (done == tot || now - lastPrint[0] > 2_000_000_000L) {
             lastPrint[0] = now;
             last.set(done);

@@ -22,7 +22,10 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "info",
     mixinStandardHelpOptions = true,
-    description = "Load a model directory (checking config, weights and tokenizer) and describe it.")
+    description = {
+      "Load a model directory (checking config, weights and tokenizer) and describe it.",
+      "Exits 1 when the folder has no tokenizer.json: such a model cannot generate text."
+    })
 final class ModelInfoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -63,7 +66,8 @@ final class ModelInfoCommand implements Callable<Integer> {
       o.put("stored_dtype", i.dtype());
       o.put("device", i.device());
       Tokenizer tok = lm.tokenizer();
-      o.put("tokenizer_vocab", tok == null ? null : tok.vocabSize());
+      o.put("tokenizer_vocab", tok == null ? "none (no tokenizer.json)" : tok.vocabSize());
+      o.put("can_generate", tok != null);
       o.put("eos_token_ids", lm.eosTokenIds());
       o.put("chat_template", lm.chatTemplate().isPresent());
       o.put("load_seconds", Math.round(loadSeconds * 1000) / 1000.0);
@@ -74,6 +78,14 @@ final class ModelInfoCommand implements Callable<Integer> {
         o.forEach((k, v) -> out.printf("%-18s %s%n", k, v instanceof Long l ? String.format("%,d", l) : v));
       }
       out.flush();
+      if (tok == null) {
+        // config and weights load, but without a tokenizer no text goes in or out: say so, and fail the check
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("knob: " + dir + ": no tokenizer.json: this model cannot generate, score or serve text (nor be"
+            + " trained on text); copy the checkpoint's tokenizer.json (and tokenizer_config.json) into the folder");
+        err.flush();
+        return Knob.EXIT_USER;
+      }
     }
     return 0;
   }

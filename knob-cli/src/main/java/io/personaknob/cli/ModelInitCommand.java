@@ -14,9 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
     name = "init",
     mixinStandardHelpOptions = true,
     description = {
-      "Write a deterministic random model in Hugging Face Hub layout (config.json, model.safetensors,",
-      "generation_config.json, tokenizer files, provenance.json), the way the Hub's tiny random test",
-      "models are used. The same options and seed give byte-identical weights.",
+      "Write a deterministic random model in Hugging Face Hub layout.",
+      "Files: config.json, model.safetensors, generation_config.json, tokenizer files, provenance.json;",
+      "made the way the Hub's tiny random test models are used. The same options and seed give byte-identical weights.",
       "Sizes: tiny (hidden 64, 2 layers; for tests), small (hidden 512, 8 layers, ~30M parameters)."
     })
 final class ModelInitCommand implements Callable<Integer> {

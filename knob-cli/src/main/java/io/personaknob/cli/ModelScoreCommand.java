@@ -38,9 +38,13 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(
     name = "score",
     mixinStandardHelpOptions = true,
-    description =
-        "Score completions: for each JSONL line {\"prompt\", \"completion\"} write the line with "
-            + "sum_logprob, mean_logprob and tokens (completion tokens) added. Blank lines are skipped.")
+    description = {
+      "Score completions: for each JSONL line {\"prompt\", \"completion\"} write the line with "
+          + "sum_logprob, mean_logprob and tokens (completion tokens) added.",
+      "Preference pairs {\"prompt\", \"chosen\", \"rejected\"} (the output of knob data pairs, TRL's "
+          + "format) get chosen_ and rejected_ sum_logprob, mean_logprob and tokens, and margin = "
+          + "chosen_sum_logprob - rejected_sum_logprob. Blank lines are skipped."
+    })
 final class ModelScoreCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,11 +53,14 @@ final class ModelScoreCommand implements Callable<Integer> {
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (Hugging Face layout).")
   Path model;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "Lines of {\"prompt\", \"completion\"}.")
+  @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "Lines of {\"prompt\", \"completion\"} or {\"prompt\", \"chosen\", \"rejected\"}.")
   Path input;
 
   @Option(names = {"-o", "--output"}, paramLabel = "OUT.jsonl", description = "Output file (default: stdout); written atomically.")
   Path output;
+
+  @Option(names = "--limit", paramLabel = "N", description = "Score only the first N lines (default: all).")
+  Integer limit;
 
   @Option(names = "--batch-size", defaultValue = "16", paramLabel = "N", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
   int batchSize;
@@ -63,12 +70,22 @@ final class ModelScoreCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin SteerOptions steering = new SteerOptions();
 
-  record Item(int line, ObjectNode row, String prompt, String completion) {}
+  /**
+   * One input line: a prompt and the completions to score under it, by field name ("completion", or
+   * "chosen" and "rejected" for a preference pair).
+   */
+  record Item(int line, ObjectNode row, String prompt, List<String> fields, List<String> completions) {
+    boolean pair() {
+      return fields.size() == 2;
+    }
+  }
 
   @Override
   public Integer call() throws IOException {
     if (batchSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be >= 1, got " + batchSize);
-    List<Item> items = read(input);
+    if (limit != null && limit < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be >= 1, got " + limit);
+    List<Item> all = read(input);
+    List<Item> items = limit != null && all.size() > limit ? all.subList(0, limit) : all;
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
       Tokenizer tok = lm.tokenizer();
       if (tok == null) throw new UserException(model + ": no tokenizer.json; scoring text needs one");
@@ -77,22 +94,25 @@ final class ModelScoreCommand implements Callable<Integer> {
       List<int[]> completions = new ArrayList<>();
       for (Item it : items) {
         int[] p = tok.encode(it.prompt(), true);
-        int[] c = tok.encode(it.completion(), false);
         String where = input + ":" + it.line() + ": ";
         if (p.length == 0) {
           throw new UserException(where + "field 'prompt': empty, and the tokenizer adds no BOS: a completion needs a token before it");
         }
-        if (c.length == 0) throw new UserException(where + "field 'completion': empty");
-        if (p.length + c.length > lm.contextLength()) {
-          throw new UserException(where + "prompt + completion have " + (p.length + c.length)
-              + " tokens, more than the model's context of " + lm.contextLength());
+        for (int k = 0; k < it.fields().size(); k++) {
+          String f = it.fields().get(k);
+          int[] c = tok.encode(it.completions().get(k), false);
+          if (c.length == 0) throw new UserException(where + "field '" + f + "': empty");
+          if (p.length + c.length > lm.contextLength()) {
+            throw new UserException(where + "prompt + " + f + " have " + (p.length + c.length)
+                + " tokens, more than the model's context of " + lm.contextLength());
+          }
+          prompts.add(p);
+          completions.add(c);
         }
-        prompts.add(p);
-        completions.add(c);
       }
-      List<SequenceScore> scores = new ArrayList<>(items.size());
-      for (int i = 0; i < items.size(); i += batchSize) {
-        int j = Math.min(items.size(), i + batchSize);
+      List<SequenceScore> scores = new ArrayList<>(prompts.size());
+      for (int i = 0; i < prompts.size(); i += batchSize) {
+        int j = Math.min(prompts.size(), i + batchSize);
         scores.addAll(lm.score(prompts.subList(i, j), completions.subList(i, j)));
       }
       if (output == null) {
@@ -101,7 +121,7 @@ final class ModelScoreCommand implements Callable<Integer> {
         out.flush();
       } else {
         writeAtomically(output, w -> write(w, items, scores));
-        spec.commandLine().getErr().println("knob: scored " + items.size() + " lines into " + output);
+        spec.commandLine().getErr().println("knob: scored " + items.size() + " lines (" + scores.size() + " completions) into " + output);
         spec.commandLine().getErr().flush();
       }
     }
@@ -120,15 +140,24 @@ final class ModelScoreCommand implements Callable<Integer> {
         try {
           node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-          throw new UserException(file + ":" + n + ": invalid JSON: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+          throw new UserException(file + ":" + n + ": invalid JSON at column " + e.getLocation().getColumnNr() + ": " + io.personaknob.core.ParseErrors.reason(e));
         }
         if (node == null || !node.isObject()) throw new UserException(file + ":" + n + ": expected a JSON object");
-        for (String f : new String[] {"prompt", "completion"}) {
-          if (!node.path(f).isTextual()) {
-            throw new UserException(file + ":" + n + ": field '" + f + "': " + (node.has(f) ? "not a string" : "missing"));
-          }
+        boolean pair = node.has("chosen") || node.has("rejected");
+        List<String> fields = pair ? List.of("chosen", "rejected") : List.of("completion");
+        if (!pair && !node.has("completion")) {
+          throw new UserException(file + ":" + n + ": field 'completion': missing (a line is {\"prompt\", \"completion\"}"
+              + " or a preference pair {\"prompt\", \"chosen\", \"rejected\"})");
         }
-        items.add(new Item(n, (ObjectNode) node, node.get("prompt").asText(), node.get("completion").asText()));
+        List<String> texts = new ArrayList<>();
+        for (String f : concat("prompt", fields)) {
+          if (!node.path(f).isTextual()) {
+            throw new UserException(file + ":" + n + ": field '" + f + "': "
+                + (node.has(f) ? "not a string (a " + node.get(f).getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + ")" : "missing"));
+          }
+          texts.add(node.get(f).asText());
+        }
+        items.add(new Item(n, (ObjectNode) node, texts.get(0), fields, texts.subList(1, texts.size())));
       }
     } catch (NoSuchFileException e) {
       throw new UserException(file + ": no such file");
@@ -139,16 +168,35 @@ final class ModelScoreCommand implements Callable<Integer> {
     return items;
   }
 
+  private static List<String> concat(String first, List<String> rest) {
+    List<String> all = new ArrayList<>();
+    all.add(first);
+    all.addAll(rest);
+    return all;
+  }
+
   private static void write(Writer w, List<Item> items, List<SequenceScore> scores) throws IOException {
-    for (int i = 0; i < items.size(); i++) {
-      ObjectNode o = items.get(i).row().deepCopy();
-      SequenceScore s = scores.get(i);
-      o.put("sum_logprob", s.sum());
-      o.put("mean_logprob", s.mean());
-      o.put("tokens", s.tokens());
+    int k = 0;
+    for (Item it : items) {
+      ObjectNode o = it.row().deepCopy();
+      if (it.pair()) {
+        SequenceScore c = scores.get(k++);
+        SequenceScore r = scores.get(k++);
+        put(o, "chosen_", c);
+        put(o, "rejected_", r);
+        o.put("margin", c.sum() - r.sum());
+      } else {
+        put(o, "", scores.get(k++));
+      }
       w.write(JSON.writeValueAsString(o));
       w.write('\n');
     }
+  }
+
+  private static void put(ObjectNode o, String prefix, SequenceScore s) {
+    o.put(prefix + "sum_logprob", s.sum());
+    o.put(prefix + "mean_logprob", s.mean());
+    o.put(prefix + "tokens", s.tokens());
   }
 
   interface Body {

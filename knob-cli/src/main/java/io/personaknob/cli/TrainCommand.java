@@ -39,8 +39,12 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Create a seeded random model with the byte-level tokenizer at --model first when the directory does not exist "
           + "(as `knob model init --tokenizer bytes`): tiny/small are GPT-2s; ARCH-SIZE e.g. llama-tiny, qwen2-small.")
   String initModel;
-  @Option(names = "--data", paramLabel = "FILE", description = "PersonaKnob rows (JSONL or JSON array).") String data;
-  @Option(names = "--eval-data", paramLabel = "FILE", description = "Rows for per-dimension evaluation loss.") String evalData;
+  @Option(names = "--data", paramLabel = "FILE", description = DATA_FORMATS) String data;
+  @Option(names = "--eval-data", paramLabel = "FILE", description = "Rows for per-dimension evaluation loss (formats as --data).") String evalData;
+
+  /** What --data accepts: what PersonaData.readAll reads (docs/lag-dpo.md, "Bad input", says the same). */
+  static final String DATA_FORMATS = "PersonaKnob rows: a .jsonl, .json (an array of objects or one object) or .parquet file,"
+      + " or a dataset folder (e.g. the Hub's data/train-00000-of-00001.parquet), read as knob data reads them.";
   @Option(names = "--out", paramLabel = "DIR", description = "Output directory.") String out;
   @Option(names = "--resume", description = "Continue the run in --out from its newest checkpoint, with the run's settings; "
       + "flags change them. What may change (lr, schedule, steps, save/eval cadence, lambda step size) is recorded; "

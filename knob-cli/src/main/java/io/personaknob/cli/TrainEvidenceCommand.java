@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code knob train evidence}: the sum-vs-lagrangian experiment of docs/lag-dpo.md. */
 @Command(name = "evidence", mixinStandardHelpOptions = true,
-    description = {"Train a tiny model on a bundled A-vs-E conflict dataset with --objective sum and with",
-      "lagrangian, then write OUT/evidence/*.svg and summary.md (docs/lag-dpo.md §8). Finished arms are reused."})
+    description = {"Run the Lag-DPO evidence experiment: sum vs lagrangian on an A-vs-E conflict set.",
+      "Trains a tiny model on a bundled A-vs-E conflict dataset with --objective sum and with",
+      "lagrangian, then writes OUT/evidence/*.svg and summary.md (docs/lag-dpo.md §8). Finished arms are reused."})
 final class TrainEvidenceCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

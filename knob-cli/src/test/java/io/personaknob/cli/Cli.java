@@ -16,6 +16,11 @@ record Cli(int code, String out, String err) {
     return new Cli(code, out.toString(), err.toString());
   }
 
+  /** The repository root (system property {@code knob.repo.dir}, set by the build; else the parent of the module). */
+  static java.nio.file.Path repoDir() {
+    return java.nio.file.Path.of(System.getProperty("knob.repo.dir", "..")).toAbsolutePath().normalize();
+  }
+
   @Override
   public String toString() {
     return "exit " + code + "\n--- out\n" + out + "--- err\n" + err;

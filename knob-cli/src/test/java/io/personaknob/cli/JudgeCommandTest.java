@@ -16,6 +16,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -272,6 +274,13 @@ class JudgeCommandTest {
       assertFalse(Files.exists(out), "no partial output");
       String log1 = Files.readString(dir.resolve("log1.txt"));
       assertTrue(log1.contains("knob judge: interrupted;") && log1.contains("Re-run the same command to resume"), log1);
+      // progress counts finished judgments only: never more than the interrupted line reports, never "30/30"
+      Matcher fin = Pattern.compile("interrupted; (\\d+) of 30 judgments finished").matcher(log1);
+      assertTrue(fin.find(), log1);
+      int finishedFirst = Integer.parseInt(fin.group(1));
+      assertTrue(finishedFirst < 30, log1);
+      Matcher prog = Pattern.compile("(\\d+)/30 judged").matcher(log1);
+      while (prog.find()) assertTrue(Integer.parseInt(prog.group(1)) <= finishedFirst, "progress ahead of the finished count: " + log1);
       int firstRun = seen.size();
       assertTrue(firstRun < 30, "stopped before the end: " + firstRun);
 

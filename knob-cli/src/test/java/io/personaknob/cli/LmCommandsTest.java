@@ -92,6 +92,57 @@ class LmCommandsTest {
   }
 
   @Test
+  void scoreTakesPreferencePairsAndReportsTheMarginAsTrlDoes() throws Exception {
+    // the pair format knob data pairs writes (TRL's prompt/chosen/rejected), beside the completion format
+    Path pairs = tmp.resolve("dpo-pairs.jsonl");
+    Files.writeString(pairs, """
+        {"row_id": "r1", "dimension": "A", "prompt": "Hello", "chosen": " world, how", "rejected": " there"}
+        {"row_id": "r2", "dimension": "E", "prompt": "Hi", "chosen": "!", "rejected": " you, fine"}
+        """);
+    Path singles = tmp.resolve("dpo-singles.jsonl");
+    Files.writeString(singles, """
+        {"prompt": "Hello", "completion": " world, how"}
+        {"prompt": "Hello", "completion": " there"}
+        {"prompt": "Hi", "completion": "!"}
+        {"prompt": "Hi", "completion": " you, fine"}
+        """);
+    Path outP = tmp.resolve("dpo-pairs-scored.jsonl");
+    Path outS = tmp.resolve("dpo-singles-scored.jsonl");
+    Cli r = Cli.run("model", "score", "--model", model.toString(), "--input", pairs.toString(), "-o", outP.toString(), "--batch-size", "3");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("scored 2 lines (4 completions)"), r.err());
+    assertEquals(0, Cli.run("model", "score", "--model", model.toString(), "--input", singles.toString(), "-o", outS.toString()).code());
+    List<JsonNode> p = lines(outP);
+    List<JsonNode> s = lines(outS);
+    assertEquals(2, p.size());
+    for (int i = 0; i < 2; i++) {
+      JsonNode row = p.get(i);
+      JsonNode c = s.get(2 * i);
+      JsonNode rj = s.get(2 * i + 1);
+      assertEquals(c.path("sum_logprob").asDouble(), row.path("chosen_sum_logprob").asDouble(), 1e-4);
+      assertEquals(rj.path("sum_logprob").asDouble(), row.path("rejected_sum_logprob").asDouble(), 1e-4);
+      assertEquals(c.path("mean_logprob").asDouble(), row.path("chosen_mean_logprob").asDouble(), 1e-4);
+      assertEquals(rj.path("mean_logprob").asDouble(), row.path("rejected_mean_logprob").asDouble(), 1e-4);
+      // byte-level tokenizer: one token per byte
+      assertEquals(row.path("chosen").asText().length(), row.path("chosen_tokens").asInt());
+      assertEquals(row.path("rejected").asText().length(), row.path("rejected_tokens").asInt());
+      // TRL's margin: chosen minus rejected summed log-probability
+      assertEquals(row.path("chosen_sum_logprob").asDouble() - row.path("rejected_sum_logprob").asDouble(), row.path("margin").asDouble(), 1e-9);
+      assertFalse(row.has("sum_logprob"));
+    }
+    assertEquals("r1", p.get(0).path("row_id").asText()); // the input fields are kept
+    // a pair without its rejected answer names the field
+    Files.writeString(pairs, "{\"prompt\": \"a\", \"chosen\": \"b\"}\n");
+    r = Cli.run("model", "score", "--model", model.toString(), "--input", pairs.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains(pairs + ":1: field 'rejected': missing"), r.err());
+    Files.writeString(pairs, "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": 3}\n");
+    r = Cli.run("model", "score", "--model", model.toString(), "--input", pairs.toString());
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains(pairs + ":1: field 'rejected': not a string (a number)"), r.err());
+  }
+
+  @Test
   void scoreReportsFileLineAndFieldAndWritesNothingOnError() throws Exception {
     Path in = tmp.resolve("bad.jsonl");
     Path out = tmp.resolve("bad-out.jsonl");

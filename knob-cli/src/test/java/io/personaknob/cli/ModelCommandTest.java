@@ -44,7 +44,7 @@ class ModelCommandTest {
 
   @Test
   void tokenizerDirectorySizesTheVocabulary() throws Exception {
-    Path qwen = Path.of(System.getProperty("knob.shared.dir", "../shared"), "reference", "tokenizers", "qwen3");
+    Path qwen = Cli.repoDir().resolve("knob-lm/src/test/resources/reference/tokenizers/qwen3"); // in-repo copy (see its README)
     Path out = tmp.resolve("q");
     Cli r = Cli.run("model", "init", "--arch", "llama", "--tokenizer", qwen.toString(), "--out", out.toString());
     assertEquals(0, r.code(), r.err());
@@ -52,6 +52,23 @@ class ModelCommandTest {
     JsonNode cfg = new ObjectMapper().readTree(out.resolve("config.json").toFile());
     assertEquals(151669, cfg.get("vocab_size").asInt());
     assertEquals(151645, cfg.get("eos_token_id").asInt()); // <|im_end|>
+  }
+
+  @Test
+  void infoWithoutATokenizerSaysTheModelCannotGenerate() throws Exception {
+    Path m = tmp.resolve("no-tok");
+    assertEquals(0, Cli.run("model", "init", "--arch", "llama", "--size", "tiny", "--out", m.toString()).code());
+    assertEquals(0, Cli.run("model", "info", m.toString()).code());
+    Files.delete(m.resolve("tokenizer.json"));
+    Cli r = Cli.run("model", "info", m.toString(), "--json");
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().contains(m + ": no tokenizer.json: this model cannot generate"), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertFalse(j.get("can_generate").asBoolean());
+    assertFalse(j.get("tokenizer_vocab").isNull(), "not a bare null");
+    Cli text = Cli.run("model", "info", m.toString());
+    assertEquals(1, text.code());
+    assertFalse(text.out().contains("null"), text.out());
   }
 
   @Test

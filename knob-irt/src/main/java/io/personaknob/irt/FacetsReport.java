@@ -15,6 +15,7 @@ public final class FacetsReport {
             + " (max score residual %.4g, max logit change %.4g)%n",
         fit.converged() ? "converged" : "NOT converged", fit.iterations(), fit.maxScoreResidual(),
         fit.maxLogitChange()));
+    for (String w : fit.warnings()) if (w.startsWith("WARNING: ")) sb.append(w).append('\n');
     sb.append("Scale: ").append(fit.provenance().config().get("scale")).append("; positive facet: ")
         .append(fit.provenance().config().get("positive")).append("\n");
     int table = 1;
@@ -62,7 +63,17 @@ public final class FacetsReport {
     if (!fit.thresholds().isEmpty()) {
       sb.append(String.format("%nTable 8.1  Category statistics (Rasch-Andrich thresholds)%n"));
       sb.append(String.format("  %-20s %8s %10s %10s %8s%n", "group", "category", "count", "threshold", "S.E."));
+      java.util.Set<String> shown = new java.util.HashSet<>();
       for (ThresholdStat t : fit.thresholds()) {
+        String key = String.valueOf(t.group());
+        if (shown.add(key)) {
+          for (ThresholdStat b : fit.bottomCategories()) {
+            if (String.valueOf(b.group()).equals(key)) {
+              sb.append(String.format(Locale.ROOT, "  %-20s %8d %10s %10s %8s  bottom category (no threshold below)%n",
+                  b.group() == null ? "(rating scale)" : trunc(b.group(), 20), b.category(), num(b.count()), "-", "-"));
+            }
+          }
+        }
         sb.append(String.format(Locale.ROOT, "  %-20s %8d %10s %10s %8s%s%n", t.group() == null ? "(rating scale)" : trunc(t.group(), 20),
             t.category(), num(t.count()), t.measure() == null ? "-" : String.format(Locale.ROOT, "%.2f", t.measure()),
             t.se() == null ? "-" : String.format(Locale.ROOT, "%.2f", t.se()),
@@ -104,9 +115,9 @@ public final class FacetsReport {
             b.obsExpAverage(), b.bias(), b.se(), b.t(), b.infit(), b.extreme() ? " extreme" : ""));
       }
     }
-    if (!fit.warnings().isEmpty()) {
+    if (fit.warnings().stream().anyMatch(w -> !w.startsWith("WARNING: "))) {
       sb.append('\n');
-      for (String w : fit.warnings()) sb.append("note: ").append(w).append('\n');
+      for (String w : fit.warnings()) if (!w.startsWith("WARNING: ")) sb.append("note: ").append(w).append('\n');
     }
     return sb.toString();
   }

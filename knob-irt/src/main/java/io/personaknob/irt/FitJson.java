@@ -79,6 +79,17 @@ public final class FitJson {
         g.writeEndObject();
       }
       g.writeEndArray();
+      // the lowest category of each group: no threshold below it, only its count
+      g.writeArrayFieldStart("bottom_categories");
+      for (ThresholdStat t : fit.bottomCategories()) {
+        g.writeStartObject();
+        if (t.group() == null) g.writeNullField("group");
+        else g.writeStringField("group", t.group());
+        g.writeNumberField("category", t.category());
+        num(g, "count", t.count());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
       g.writeObjectFieldStart("reliability");
       for (FacetResult f : fit.facets()) {
         g.writeObjectFieldStart(f.name());
@@ -166,7 +177,7 @@ public final class FitJson {
     try {
       root = new ObjectMapper().readTree(file.toFile());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new io.personaknob.core.UserException(file + ": not a fit.json: " + e.getOriginalMessage(), e);
+      throw new io.personaknob.core.UserException(file + ": not a fit.json: " + io.personaknob.core.ParseErrors.describe(e), e);
     } catch (IOException e) {
       throw new io.personaknob.core.UserException(file + ": cannot read: " + e.getMessage(), e);
     }

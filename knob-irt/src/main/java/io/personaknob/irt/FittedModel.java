@@ -433,18 +433,48 @@ final class FittedModel {
       tauAnchored[g] = new boolean[len];
       coef[g] = new double[len];
       for (int k = 0; k < len; k++) active[g][k] = groupFallback[g] || catCount[g][lo[g] + k] > 0;
+      String grp = groupLabel(g) == null ? "" : " of '" + groupLabel(g) + "'";
       for (int k = 1; k < len - 1; k++) {
-        if (!active[g][k]) {
-          String grp = groupLabel(g) == null ? "" : " of '" + groupLabel(g) + "'";
-          warnings.add("category " + (lo[g] + k + data.minRating()) + grp
-              + " is unobserved between observed categories: kept as a structural zero");
+        if (active[g][k]) continue;
+        int end = k;
+        while (end + 1 < len - 1 && !active[g][end + 1]) end++;
+        int from = lo[g] + k + data.minRating();
+        int to = lo[g] + end + data.minRating();
+        if (end - k + 1 >= GAP && !data.declaredScale()) {
+          // a run of empty categories on an undeclared scale: most likely a stray rating that widened it
+          double below = 0;
+          double above = 0;
+          for (int q = 0; q < k; q++) below += catCount[g][lo[g] + q];
+          for (int q = end + 1; q < len; q++) above += catCount[g][lo[g] + q];
+          boolean highStray = above <= below;
+          int sLo = highStray ? to + 1 : lo[g] + data.minRating();
+          int sHi = highStray ? hi[g] + data.minRating() : from - 1;
+          int rLo = highStray ? lo[g] + data.minRating() : to + 1;
+          int rHi = highStray ? from - 1 : hi[g] + data.minRating();
+          warnings.add(0, String.format(java.util.Locale.ROOT, "WARNING: the ratings%s run from %d to %d, but categories %d..%d"
+              + " are never used: %s rating%s at %s lie%s far outside the other %s (%d..%d). A typo? Fix it, or declare the"
+              + " scale with --min/--max (ratings outside it are then errors). The empty categories are kept as structural zeros.",
+              grp, lo[g] + data.minRating(), hi[g] + data.minRating(), from, to, fmt(highStray ? above : below),
+              (highStray ? above : below) == 1 ? "" : "s", sLo == sHi ? String.valueOf(sLo) : sLo + ".." + sHi,
+              (highStray ? above : below) == 1 ? "s" : "", fmt(highStray ? below : above), rLo, rHi));
+        } else {
+          warnings.add((from == to ? "category " + from + grp + " is" : "categories " + from + ".." + to + grp + " are")
+              + " unobserved between observed categories: kept as " + (from == to ? "a structural zero" : "structural zeros"));
         }
+        k = end;
       }
     }
     if (spec.scale() == RaschSpec.Scale.DICHOTOMOUS) {
       // thresholds fixed at 0
       for (int g = 0; g < groups; g++) Arrays.fill(tauAnchored[g], true);
     }
+  }
+
+  /** Empty categories in a row, on a scale not declared with --min/--max, that make a scale-gap warning. */
+  static final int GAP = 3;
+
+  private static String fmt(double count) {
+    return count == Math.rint(count) ? String.valueOf((long) count) : String.format(java.util.Locale.ROOT, "%.1f", count);
   }
 
   private void groupRange(double[][] catCount, int[] glo, int[] ghi, int m1) {

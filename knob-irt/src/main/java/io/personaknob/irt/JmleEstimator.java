@@ -196,7 +196,7 @@ public final class JmleEstimator {
       }
       prov = prov.withVersions(Map.of("knob-irt", Provenance.knobVersion(), "estimator", "JMLE"));
       return new RaschFit(converged, iterations, finite(lastResid), finite(lastChange), res.facets(),
-          res.thresholds(), res.comparisons(), subsets, List.of(), null, null, m.warnings, prov, m);
+          res.thresholds(), res.bottomCategories(), res.comparisons(), subsets, List.of(), null, null, m.warnings, prov, m);
     }
   }
 

@@ -14,6 +14,7 @@ public final class RaschFit {
   private final double maxLogitChange;
   private final List<FacetResult> facets;
   private final List<ThresholdStat> thresholds;
+  private final List<ThresholdStat> bottomCategories;
   private final List<ComparisonStat> comparisons;
   private final List<Subset> subsets;
   private final List<BiasTerm> bias;
@@ -24,7 +25,7 @@ public final class RaschFit {
   private final FittedModel model;
 
   RaschFit(boolean converged, int iterations, double maxScoreResidual, double maxLogitChange,
-      List<FacetResult> facets, List<ThresholdStat> thresholds, List<ComparisonStat> comparisons,
+      List<FacetResult> facets, List<ThresholdStat> thresholds, List<ThresholdStat> bottomCategories, List<ComparisonStat> comparisons,
       List<Subset> subsets, List<BiasTerm> bias,
       String biasFacetA, String biasFacetB, List<String> warnings, Provenance provenance, FittedModel model) {
     this.converged = converged;
@@ -33,6 +34,7 @@ public final class RaschFit {
     this.maxLogitChange = maxLogitChange;
     this.facets = List.copyOf(facets);
     this.thresholds = List.copyOf(thresholds);
+    this.bottomCategories = List.copyOf(bottomCategories);
     this.comparisons = List.copyOf(comparisons);
     this.subsets = List.copyOf(subsets);
     this.bias = List.copyOf(bias);
@@ -51,6 +53,11 @@ public final class RaschFit {
   public double maxLogitChange() { return maxLogitChange; }
   public List<FacetResult> facets() { return facets; }
   public List<ThresholdStat> thresholds() { return thresholds; }
+  /**
+   * The lowest category of each threshold group (the shared scale, or each partial-credit element) with
+   * its count: it has no threshold below it, so it is not among {@link #thresholds()}. Measure and SE are null.
+   */
+  public List<ThresholdStat> bottomCategories() { return bottomCategories; }
   /**
    * Per element of the comparison facet that takes part in paired comparisons: counts, wins and the fit of
    * its comparisons alone (empty without comparisons). The element's {@link ElementStat} SE, infit and outfit
@@ -87,7 +94,7 @@ public final class RaschFit {
 
   /** A copy with a bias/interaction analysis attached. */
   RaschFit withBias(String a, String b, List<BiasTerm> terms) {
-    return new RaschFit(converged, iterations, maxScoreResidual, maxLogitChange, facets, thresholds, comparisons,
+    return new RaschFit(converged, iterations, maxScoreResidual, maxLogitChange, facets, thresholds, bottomCategories, comparisons,
         subsets, terms, a, b, warnings, provenance, model);
   }
 }

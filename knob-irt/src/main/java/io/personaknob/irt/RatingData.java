@@ -33,6 +33,7 @@ public final class RatingData {
   private final int n;
   private final int minRating;
   private final int maxRating;
+  private final boolean declaredScale;
   private final String source;
   private final String hash;
   // paired comparisons (none: nc == 0, compFacet == -1)
@@ -54,6 +55,7 @@ public final class RatingData {
     for (int i = 0; i < f; i++) idx[i] = b.idx[i].length == n ? b.idx[i] : Arrays.copyOf(b.idx[i], n);
     this.minRating = b.minRating;
     this.maxRating = b.maxRating;
+    this.declaredScale = b.declaredMin != null;
     byte[] s = b.raw.length == n ? b.raw : Arrays.copyOf(b.raw, n);
     for (int i = 0; i < n; i++) s[i] = (byte) (b.rawRating(i) - minRating);
     this.score = s;
@@ -95,6 +97,8 @@ public final class RatingData {
   public boolean weighted() { return weight != null; }
   public int minRating() { return minRating; }
   public int maxRating() { return maxRating; }
+  /** True when the scale's range was declared (--min/--max) rather than taken from the ratings seen. */
+  public boolean declaredScale() { return declaredScale; }
   /** Where the data came from (a file name), or null. */
   public String source() { return source; }
 

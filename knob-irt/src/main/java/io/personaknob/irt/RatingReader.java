@@ -3,7 +3,6 @@ package io.personaknob.irt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.personaknob.core.UserException;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -101,7 +100,7 @@ public final class RatingReader {
     if (!jsonl && !name.endsWith(".csv") && !name.endsWith(".tsv"))
       throw new UserException(file + ": unknown format for comparisons (expected .csv, .tsv or .jsonl)");
     int n = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (Utf8Lines r = new Utf8Lines(file)) {
       ObjectMapper om = new ObjectMapper();
       List<String> header = null;
       int ia = -1, ib = -1, is = -1, iw = -1;
@@ -118,7 +117,7 @@ public final class RatingReader {
           try {
             o = om.readTree(s);
           } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new UserException(file + ":" + line + ": not a JSON object: " + e.getOriginalMessage());
+            throw new UserException(file + ":" + line + ": not a JSON object: " + io.personaknob.core.ParseErrors.reason(e));
           }
           if (o == null || !o.isObject()) throw new UserException(file + ":" + line + ": not a JSON object");
           a = text(o, "a");
@@ -136,8 +135,9 @@ public final class RatingReader {
             continue;
           }
           splitLine(s, sep, cells);
-          if (cells.size() < header.size())
-            throw new UserException(file + ":" + line + ": " + cells.size() + " fields, the header has " + header.size());
+          if (cells.size() != header.size())
+            throw new UserException(file + ":" + line + ": " + cells.size() + " fields, the header has " + header.size()
+                + (cells.size() > header.size() ? " (an unquoted separator in a value? quote it)" : ""));
           a = cells.get(ia);
           bb = cells.get(ib);
           score = cells.get(is);
@@ -254,7 +254,7 @@ public final class RatingReader {
 
   private static void readDelimited(RatingData.Builder b, Path file, Columns cols, char sep,
       java.util.function.LongConsumer progress) throws IOException {
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (Utf8Lines r = new Utf8Lines(file)) {
       String head = r.readLine();
       if (head == null) throw new UserException(file + ": empty file (no header row)");
       if (head.startsWith("\uFEFF")) head = head.substring(1);
@@ -271,8 +271,9 @@ public final class RatingReader {
         line++;
         if (s.isEmpty()) continue;
         splitLine(s, sep, cells);
-        if (cells.size() < header.size()) {
-          throw new UserException(file + ":" + line + ": " + cells.size() + " fields, the header has " + header.size());
+        if (cells.size() != header.size()) {
+          throw new UserException(file + ":" + line + ": " + cells.size() + " fields, the header has " + header.size()
+              + (cells.size() > header.size() ? " (an unquoted separator in a value? quote it)" : ""));
         }
         for (int f = 0; f < fc.length; f++) el[f] = joined(cells, fc[f]);
         int rating = parseRating(file, line, cols.rating(), cells.get(rc));
@@ -346,7 +347,7 @@ public final class RatingReader {
     String[][] parts = new String[cols.facets().size()][];
     for (int f = 0; f < parts.length; f++) parts[f] = cols.facets().get(f).split("\\+");
     String[] el = new String[parts.length];
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+    try (Utf8Lines r = new Utf8Lines(file)) {
       long line = 0;
       String s;
       while ((s = r.readLine()) != null) {
@@ -356,7 +357,7 @@ public final class RatingReader {
         try {
           node = om.readTree(s);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-          throw new UserException(file + ":" + line + ": not valid JSON: " + e.getOriginalMessage());
+          throw new UserException(file + ":" + line + ": not valid JSON: " + io.personaknob.core.ParseErrors.reason(e));
         }
         if (node == null || !node.isObject()) throw new UserException(file + ":" + line + ": not a JSON object");
         for (int f = 0; f < parts.length; f++) {

@@ -7,6 +7,7 @@ import java.util.List;
 final class Results {
   private final List<FacetResult> facets = new ArrayList<>();
   private final List<ThresholdStat> thresholds = new ArrayList<>();
+  private final List<ThresholdStat> bottomCategories = new ArrayList<>();
   private final List<ComparisonStat> comparisons = new ArrayList<>();
 
   Results(FittedModel m, Passes.FitAcc fa, double[][] obsCat) {
@@ -70,6 +71,8 @@ final class Results {
     // the dichotomous model has no thresholds to report (its one threshold is 0 by definition)
     for (int g = 0; g < (m.spec.scale() == RaschSpec.Scale.DICHOTOMOUS ? 0 : m.groups); g++) {
       String label = m.groupLabel(g);
+      // the lowest category has no threshold below it; its count is reported beside the thresholds
+      if (m.tau[g].length > 0) bottomCategories.add(new ThresholdStat(label, m.lo[g] + minR, null, null, allCat[g][m.lo[g]], false, false));
       for (int k = 1; k < m.tau[g].length; k++) {
         int raw = m.lo[g] + k + minR;
         double count = allCat[g][m.lo[g] + k];
@@ -86,6 +89,7 @@ final class Results {
 
   List<FacetResult> facets() { return facets; }
   List<ThresholdStat> thresholds() { return thresholds; }
+  List<ThresholdStat> bottomCategories() { return bottomCategories; }
   List<ComparisonStat> comparisons() { return comparisons; }
 
   /** Wilson–Hilferty cube-root transformation of a mean-square with model SD q (q ≤ √2, Winsteps). */

@@ -6,13 +6,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads the shared reference CSV files (../shared/reference/irt). */
+/**
+ * Reads the reference CSV files: copies in this module's test resources ({@code src/test/resources/reference/irt},
+ * sources and licences in {@code reference/README.md}). Nothing outside the repository is read.
+ */
 final class Reference {
   private Reference() {}
 
   static Path dir() {
-    String shared = System.getProperty("knob.shared.dir", "../shared");
-    return Path.of(shared, "reference", "irt");
+    java.net.URL u = Reference.class.getResource("/reference/irt/tam_data_ex10.csv");
+    if (u == null) throw new IllegalStateException("reference material missing from the test class path (src/test/resources/reference/irt)");
+    try {
+      return Path.of(u.toURI()).getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Rows of a simple CSV (quoted fields without embedded quotes or commas in quotes handled). */

@@ -136,6 +136,8 @@ public record KnobConfig(
   }
 
   private static String describe(JsonProcessingException e, Path source, String text) {
+    var syntax = io.personaknob.core.ParseErrors.yaml(e);
+    if (syntax.isPresent()) return syntaxError(source, syntax.get());
     JsonLocation loc = e.getLocation();
     int line = loc != null && loc.getLineNr() > 0 ? loc.getLineNr() : 0;
     if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
@@ -168,7 +170,13 @@ public record KnobConfig(
     if (e instanceof JsonMappingException m) {
       return where + ": key " + path(m.getPath()) + ": " + firstLine(m.getOriginalMessage());
     }
-    return where + ": malformed YAML: " + firstLine(e.getOriginalMessage());
+    return syntaxError(source, io.personaknob.core.ParseErrors.of(e));
+  }
+
+  /** "FILE line L, column C: malformed YAML: the parser's whole reason". */
+  private static String syntaxError(Path source, io.personaknob.core.ParseErrors.Where w) {
+    String at = w.line() > 0 ? " line " + w.line() + (w.column() > 0 ? ", column " + w.column() : "") : "";
+    return source + at + ": malformed YAML: " + w.reason();
   }
 
   private static String firstLine(String s) {

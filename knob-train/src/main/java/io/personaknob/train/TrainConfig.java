@@ -115,8 +115,12 @@ public final class TrainConfig {
       throw new UserException(file + ": " + field + ": wrong type (" + e.getOriginalMessage().split("\n")[0] + ")");
     } catch (java.nio.file.NoSuchFileException | java.io.FileNotFoundException e) {
       throw new UserException(file + ": no such file");
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // a syntax error: the real line and column and the parser's whole reason
+      throw new UserException(file + ":" + io.personaknob.core.ParseErrors.of(e).line() + ": cannot parse config: "
+          + io.personaknob.core.ParseErrors.describe(e));
     } catch (IOException e) {
-      throw new UserException(file + ": cannot parse config: " + e.getMessage().split("\n")[0]);
+      throw new UserException(file + ": cannot read config: " + e.getMessage());
     }
   }
 

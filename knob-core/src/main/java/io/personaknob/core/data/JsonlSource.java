@@ -110,8 +110,8 @@ final class JsonlSource implements RecordSource {
         node = JsonValues.MAPPER.readTree(text);
       } catch (JsonProcessingException e) {
         return new Problem(new Issue(source, lineNo, "json", Severity.ERROR,
-            "malformed JSON: " + e.getOriginalMessage().lines().findFirst().orElse("")
-                + " (column " + e.getLocation().getColumnNr() + ")"), false);
+            "malformed JSON at column " + e.getLocation().getColumnNr() + ": "
+                + io.personaknob.core.ParseErrors.reason(e)), false);
       }
       if (node == null || !node.isObject()) {
         return new Problem(new Issue(source, lineNo, "json", Severity.ERROR,

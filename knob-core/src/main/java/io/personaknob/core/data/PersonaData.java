@@ -104,7 +104,37 @@ public final class PersonaData {
         out.add(new DataFile(ps.get(i), sniff(ps.get(i)), e.getKey(), prefix));
       }
     }
+    requireDataset(path, out);
     return out;
+  }
+
+  /**
+   * A folder whose data files all hold records without any PersonaKnob column (a model folder's
+   * config.json and tokenizer.json, say) is not a dataset: one error says so, instead of one per
+   * record and field. Files whose first record cannot be read leave the decision to validation.
+   */
+  private static void requireDataset(Path dir, List<DataFile> files) {
+    boolean sawRecord = false;
+    for (DataFile f : files) {
+      try (RecordSource src = open(f)) {
+        RecordSource.Item it = src.next();
+        if (it instanceof RecordSource.Problem) return;
+        if (it instanceof RecordSource.Record r) {
+          sawRecord = true;
+          if (r.fields().keySet().stream().anyMatch(k -> k.equals("mask") || k.equals("prompt") || k.equals("golden")
+              || k.startsWith("reject_"))) {
+            return;
+          }
+        }
+      } catch (UserException e) {
+        return; // unreadable: validation will say why
+      }
+    }
+    if (!sawRecord) return;
+    List<String> names = files.stream().map(f -> dir.relativize(f.path()).toString()).limit(6).toList();
+    throw new UserException(dir + ": not a PersonaKnob dataset folder: none of its data files ("
+        + String.join(", ", names) + (files.size() > names.size() ? ", ..." : "")
+        + ") holds rows with mask, prompt, golden or reject_* columns");
   }
 
   /** Hub and personaknob side files that are not rows: dataset_info.json, *.provenance.json, ... */
@@ -120,7 +150,10 @@ public final class PersonaData {
     return m;
   }
 
-  /** Format by extension, except that a {@code .json} file starting with '{' is JSON Lines. */
+  /**
+   * Format by extension, except that a {@code .json} file whose first line is a complete JSON object
+   * is JSON Lines; one starting with '{' over several lines (a pretty-printed object) is JSON.
+   */
   private static Format sniff(Path p) {
     Format f = Format.of(p);
     if (f != Format.JSON) return f;
@@ -128,7 +161,15 @@ public final class PersonaData {
       int c;
       while ((c = in.read()) >= 0) {
         if (c == 0xEF || c == 0xBB || c == 0xBF || Character.isWhitespace(c)) continue;
-        return c == '{' ? Format.JSONL : Format.JSON;
+        if (c != '{') return Format.JSON;
+        java.io.ByteArrayOutputStream first = new java.io.ByteArrayOutputStream();
+        first.write(c);
+        while ((c = in.read()) >= 0 && c != '\n' && first.size() < (64 << 20)) first.write(c);
+        try {
+          return JsonValues.MAPPER.readTree(first.toByteArray()).isObject() ? Format.JSONL : Format.JSON;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          return Format.JSON; // the first line is not a whole object: one object over several lines
+        }
       }
       return Format.JSON;
     } catch (IOException e) {

@@ -94,8 +94,8 @@ final class RowDecoder {
         s.accept(err(line, col, f.containsKey(col) ? "empty but " + d + " is in the mask" : "missing but " + d + " is in the mask"));
       } else if (!active && !blank(r)) {
         s.accept(err(line, col, "non-empty but " + d + " is not in the mask " + mask));
-      } else if (active) {
-        rejects.put(d, r);
+      } else if (active && typeOk) {
+        rejects.put(d, r); // a non-text value was reported above; the row is invalid, the checks go on
       }
     }
 
@@ -229,7 +229,7 @@ final class RowDecoder {
     if (v instanceof Number) return "a number";
     if (v instanceof Boolean) return "a boolean";
     if (v instanceof List) return "a list";
-    if (v instanceof Map) return "an object";
+    if (v instanceof Map || v instanceof java.sql.Struct) return "an object";
     if (v instanceof String) return "text";
     return v.getClass().getSimpleName();
   }

@@ -128,7 +128,8 @@ class ValidationTest {
     Files.writeString(p, Files.readAllLines(Fixtures.copy("good.jsonl", tmp)).get(0).replace("\"task\": \"selection\"", "\"task\": \"selection\", \"task\": \"generation\"") + "\n");
     Scan s = scan(p);
     assertEquals(1, s.report().errors());
-    assertTrue(s.issues().get(0).format().startsWith(p + ":1: json: malformed JSON: Duplicate field 'task'"), s.issues().toString());
+    assertTrue(s.issues().get(0).format().startsWith(p + ":1: json: malformed JSON at column "), s.issues().toString());
+    assertTrue(s.issues().get(0).format().contains(": Duplicate field 'task'"), s.issues().toString());
   }
 
   @Test

@@ -96,7 +96,7 @@ public final class AreYouSure {
       try {
         o = JSON.readTree(line);
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new UserException(where + ": not valid JSON (" + firstLine(e.getOriginalMessage()) + ")");
+        throw new UserException(where + ": not valid JSON (" + io.personaknob.core.ParseErrors.reason(e) + ")");
       }
       if (o == null || !o.isObject()) throw new UserException(where + ": expected a JSON object");
       out.add(parse(o, where, n));

@@ -178,8 +178,14 @@ public record EvalConfig(
     } catch (UnrecognizedPropertyException e) {
       throw new UserException(file + ":" + line(e) + ": unknown key '" + path(e) + "' (known: " + e.getKnownPropertyIds() + ")");
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      var syntax = io.personaknob.core.ParseErrors.yaml(e);
+      if (syntax.isPresent()) {
+        // a YAML syntax error: the real line and column and the parser's whole reason
+        throw new UserException(file + ":" + syntax.get().line() + ": malformed YAML at column " + syntax.get().column()
+            + ": " + syntax.get().reason());
+      }
       throw new UserException(file + ":" + line(e) + ": " + (path(e).isEmpty() ? "" : "key '" + path(e) + "': ")
-          + firstLine(e.getOriginalMessage()));
+          + io.personaknob.core.ParseErrors.reason(e));
     }
     if (raw == null) throw new UserException(file + ": empty configuration");
     return fromRaw(raw, file.toAbsolutePath().getParent(), file.toString(), text);

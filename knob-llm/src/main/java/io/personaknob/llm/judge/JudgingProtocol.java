@@ -46,7 +46,7 @@ public final class JudgingProtocol {
     }
   }
 
-  /** Called after each finished judgment with (finished, total). */
+  /** Called after each finished judgment with (finished, total); judgments cancelled by a stop are not counted. */
   public interface Progress {
     void update(int done, int total);
   }
@@ -277,7 +277,8 @@ public final class JudgingProtocol {
           for (String j : judges)
             fs.add(ex.submit(() -> {
               Judgment r = mode == Mode.POINTWISE ? pointwise(it, d, j) : pairwise(it, d, j);
-              if (progress != null) progress.update(done.incrementAndGet(), total);
+              // a judgment cut off by cancel() is not finished: it must not advance the progress count
+              if (progress != null && !client.isCancelled()) progress.update(done.incrementAndGet(), total);
               return r;
             }));
       List<Judgment> out = new ArrayList<>(total);

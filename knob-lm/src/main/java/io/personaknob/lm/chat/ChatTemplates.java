@@ -30,7 +30,8 @@ public final class ChatTemplates {
       try {
         cfg = JSON.readTree(cfgFile.toFile());
       } catch (JsonProcessingException e) {
-        throw new UserException(cfgFile + ": line " + e.getLocation().getLineNr() + ": invalid JSON: " + e.getOriginalMessage(), e);
+        throw new UserException(cfgFile + ": line " + io.personaknob.core.ParseErrors.of(e).line() + ", column "
+            + io.personaknob.core.ParseErrors.of(e).column() + ": invalid JSON: " + io.personaknob.core.ParseErrors.reason(e), e);
       } catch (IOException e) {
         throw new UserException(cfgFile + ": cannot read: " + e.getMessage(), e);
       }

@@ -87,11 +87,15 @@ public final class LmEngine {
 
   /**
    * Intra-op threads unless {@code ai.djl.pytorch.num_threads} is set: {@code KNOB_TORCH_THREADS} or
-   * {@code -Dknob.torch.threads}, else one per core (PyTorch's default).
+   * {@code -Dknob.torch.threads} (a number), else chosen from the load when the engine starts: the cores
+   * the 1-minute load average of {@code /proc/loadavg} leaves free, at least 1 ({@link #threadsForLoad}).
+   * On a busy machine every PyTorch op ends in an OpenMP barrier that a descheduled thread stalls, so one
+   * thread beats two there (docs/benchmarks.md: 0.76 vs 0.56 of Jlama's batch-1 speed); on an idle one
+   * all cores are used. Where the load cannot be read (not Linux), one thread per core.
    */
   static int defaultThreads() {
     String v = System.getProperty("knob.torch.threads", System.getenv("KNOB_TORCH_THREADS"));
-    if (v != null && !v.isBlank()) {
+    if (v != null && !v.isBlank() && !v.trim().equals("auto")) {
       try {
         int n = Integer.parseInt(v.trim());
         if (n > 0) return n;
@@ -99,10 +103,32 @@ public final class LmEngine {
         // fall through to the default
       }
     }
-    return Math.max(1, Runtime.getRuntime().availableProcessors());
+    int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+    double load = loadAverage(java.nio.file.Path.of("/proc/loadavg"));
+    return load < 0 ? cores : threadsForLoad(cores, load);
   }
 
-  /** Sets PyTorch's intra-op thread count (0 keeps the default: one per core). */
+  /**
+   * Threads for {@code cores} cores under a 1-minute load average {@code load} (runnable processes,
+   * ours not yet among them): the free cores, rounded, between 1 and {@code cores}.
+   */
+  static int threadsForLoad(int cores, double load) {
+    long free = Math.round(cores - load);
+    return (int) Math.max(1, Math.min(cores, free));
+  }
+
+  /** The 1-minute load average from a {@code /proc/loadavg} file, or -1 when it cannot be read. */
+  static double loadAverage(java.nio.file.Path file) {
+    try {
+      String first = java.nio.file.Files.readString(file).strip().split("\\s+")[0];
+      double v = Double.parseDouble(first);
+      return v >= 0 && Double.isFinite(v) ? v : -1;
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Sets PyTorch's intra-op thread count (0 keeps the default chosen at start, see {@link #defaultThreads}). */
   public static void setThreads(int threads) {
     get();
     if (threads > 0) ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);

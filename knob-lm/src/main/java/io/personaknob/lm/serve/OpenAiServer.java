@@ -270,7 +270,7 @@ public final class OpenAiServer implements AutoCloseable {
       n = JSON.readTree(bytes);
     } catch (JsonProcessingException e) {
       throw new ApiError(400, "invalid_request_error", null, "invalid_json",
-          "We could not parse the JSON body of your request: " + e.getOriginalMessage().replaceAll("\\s+", " "));
+          "We could not parse the JSON body of your request: " + io.personaknob.core.ParseErrors.describe(e));
     }
     if (n == null || !n.isObject()) {
       throw new ApiError(400, "invalid_request_error", null, "invalid_json", "The request body must be a JSON object");

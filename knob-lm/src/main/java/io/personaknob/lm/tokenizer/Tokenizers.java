@@ -255,7 +255,8 @@ public final class Tokenizers {
     try {
       return JSON.readTree(file.toFile());
     } catch (JsonProcessingException e) {
-      throw new UserException(file + ": line " + e.getLocation().getLineNr() + ": invalid JSON: " + e.getOriginalMessage(), e);
+      throw new UserException(file + ": line " + io.personaknob.core.ParseErrors.of(e).line() + ", column "
+            + io.personaknob.core.ParseErrors.of(e).column() + ": invalid JSON: " + io.personaknob.core.ParseErrors.reason(e), e);
     } catch (IOException e) {
       throw new UserException(file + ": cannot read: " + oneLine(e), e);
     }

@@ -1,20 +1,32 @@
 package io.personaknob.lm.testing;
 
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the shared reference material (system property {@code knob.shared.dir}, set by the build). */
+/**
+ * Locates the reference material the tests use: copies inside this module's test resources
+ * ({@code src/test/resources/reference}, sources and licences in its README.md). Nothing outside the
+ * repository is read.
+ */
 public final class Shared {
   private Shared() {}
 
+  /** The reference folder on the test class path. */
   public static Path dir() {
-    String p = System.getProperty("knob.shared.dir", "../shared");
-    return Path.of(p).toAbsolutePath().normalize();
+    URL u = Shared.class.getResource("/reference/README.md");
+    if (u == null) throw new IllegalStateException("reference material missing from the test class path (src/test/resources/reference)");
+    try {
+      return Path.of(u.toURI()).getParent();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The real Qwen3 tokenizer directory; fails loudly if the reference material is missing. */
   public static Path qwen3() {
-    Path d = dir().resolve("reference/tokenizers/qwen3");
+    Path d = dir().resolve("tokenizers/qwen3");
     if (!Files.isRegularFile(d.resolve("tokenizer.json"))) {
       throw new IllegalStateException("reference tokenizer missing: " + d);
     }
