@@ -129,7 +129,7 @@ final class ReviewCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Option(names = "--db", required = true, paramLabel = "FILE") Path db;
     @Option(names = "--accepted", paramLabel = "OUT") Path accepted;
-    @Option(names = "--log", paramLabel = "OUT.jsonl") Path log;
+    @Option(names = "--log", paramLabel = "OUT.{jsonl,parquet}", description = "The full review log (every verdict, withdrawn ones too); Parquet by extension.") Path log;
     @Option(names = "--human-ratings", paramLabel = "OUT.csv") Path ratings;
 
     @Override

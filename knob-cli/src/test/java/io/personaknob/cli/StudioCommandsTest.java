@@ -90,6 +90,31 @@ class StudioCommandsTest {
   }
 
   @Test
+  void theReviewLogExportsAsParquetWithTheSameRowsAsJsonl() throws Exception {
+    Path db = dir.resolve("studio-log.sqlite");
+    Path csv = dir.resolve("verdicts.csv");
+    Files.writeString(csv, "item_id,reviewer,check,verdict\nr1,ana,realistic,pass\nr1,ben,realistic,fail\nr2,ana,realistic,unsure\n");
+    Cli i = Cli.run("review", "import", "--db", db.toString(), "--reviews", csv.toString());
+    assertEquals(0, i.code(), i.toString());
+    Path jsonl = dir.resolve("log.jsonl");
+    Path parquet = dir.resolve("log.parquet");
+    assertEquals(0, Cli.run("review", "export", "--db", db.toString(), "--log", jsonl.toString()).code());
+    Cli e = Cli.run("review", "export", "--db", db.toString(), "--log", parquet.toString());
+    assertEquals(0, e.code(), e.toString());
+    var rows = io.personaknob.core.data.ParquetTables.read(parquet);
+    var lines = Files.readAllLines(jsonl).stream().filter(l -> !l.isBlank()).toList();
+    assertEquals(3, rows.size());
+    assertEquals(lines.size(), rows.size());
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (int k = 0; k < rows.size(); k++) {
+      var j = mapper.readTree(lines.get(k));
+      for (String f : new String[] {"item_id", "reviewer", "check", "verdict"}) {
+        assertEquals(j.path(f).asText(), String.valueOf(rows.get(k).get(f)), "row " + k + " " + f);
+      }
+    }
+  }
+
+  @Test
   void humanRatingsExportInTheLongFormatThatKnobIrtFits() throws Exception {
     Path db = dir.resolve("studio.sqlite");
     StringBuilder outs = new StringBuilder();

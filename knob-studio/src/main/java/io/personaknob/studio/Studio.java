@@ -33,6 +33,8 @@ import java.util.TreeMap;
  * The web app ({@link StudioServer}) and {@code knob review} both go through here.
  */
 public final class Studio {
+  private static final com.fasterxml.jackson.databind.ObjectMapper LOG_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
   /** Columns a {@code knob build} queue adds to the PersonaKnob columns; kept as item metadata. */
   public static final List<String> BUILD_COLUMNS = List.of("build_id", "stage", "status", "reasons");
 
@@ -255,8 +257,19 @@ public final class Studio {
     return sb.toString();
   }
 
+  /** The full review log, JSONL by default or Parquet when {@code out} ends in {@code .parquet}. */
   public void exportLog(Path out) {
     String text = logJsonl();
+    if (out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")) {
+      java.util.List<com.fasterxml.jackson.databind.JsonNode> rows = new java.util.ArrayList<>();
+      try {
+        for (String line : text.split("\n")) if (!line.isBlank()) rows.add(LOG_JSON.readTree(line));
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("review log line is not JSON", e);
+      }
+      io.personaknob.core.data.ParquetTables.write(out, rows);
+      return;
+    }
     AtomicFile.write(out, tmp -> {
       try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         w.write(text);
