@@ -24,7 +24,8 @@ import java.util.List;
  *   <li>{@link Reason#REPETITION}: runaway repetition — one unit of 1 to 100 characters repeated back to
  *       back at least four times, the repeated run covering at least 32 characters and at least 30% of the
  *       answer (e.g. "the the the the …", a sentence looping to the token limit); or, in a short answer,
- *       a unit repeated at least eight times over at least 90% of it ("!!!!!!!!!!!!", "abababababababab").
+ *       a unit repeated at least eight times over at least 90% of it ("!!!!!!!!!!!!", "abababababababab"),
+ *       or at least four times over at least 60% of it ("I'd how how how how how", a model stuck on a word).
  * </ul>
  */
 public final class DegenerateOutput {
@@ -50,6 +51,8 @@ public final class DegenerateOutput {
   static final int MIN_REPEATS = 4;
   static final int MIN_RUN = 32;
   static final double MIN_SHARE = 0.30;
+  /** A unit repeated at least four times over most of the answer ("I'd how how how how how"). */
+  static final double SHORT_SHARE = 0.60;
 
   /** The reasons an answer is degenerate; empty when it may be judged. */
   public static List<Reason> check(String answer) {
@@ -115,6 +118,7 @@ public final class DegenerateOutput {
           int run = len + p;
           if (run / p >= MIN_REPEATS && run >= MIN_RUN && run >= MIN_SHARE * n) return true;
           if (run / p >= 8 && run >= 0.9 * n) return true;
+          if (run / p >= MIN_REPEATS && run >= SHORT_SHARE * n) return true;
         } else {
           len = 0;
         }

@@ -72,6 +72,9 @@ class DegenerateOutputTest {
     // a short answer that is nothing but one unit repeated (a random model stuck on one token)
     assertEquals(List.of(REPETITION), DegenerateOutput.check("a".repeat(24)));
     assertEquals(List.of(REPETITION), DegenerateOutput.check("ab".repeat(9)));
+    // a short answer stuck on one word: what a 40-step Lag-DPO tiny model said to every test prompt
+    // (24 byte tokens; the MiniLM heads rated it +3 to +5 logits above the base, docs/steer-vectors.md)
+    assertEquals(List.of(REPETITION), DegenerateOutput.check("I'd how how how how how "));
     // short repeats, or a repeated run that is a small part of a long answer, are ordinary text
     assertEquals(List.of(), DegenerateOutput.check("ha ha ha ha"));
     assertEquals(List.of(), DegenerateOutput.check("No, no, no."));
