@@ -31,7 +31,8 @@ final class ReviewCommand implements Runnable {
   }
 
   @Command(name = "import", mixinStandardHelpOptions = true, description = {
-      "Import verdicts made elsewhere: CSV (header) or JSONL with item_id, reviewer, check, verdict",
+      "Import verdicts made elsewhere.",
+      "CSV (header) or JSONL with item_id, reviewer, check, verdict",
       "(pass, fail, unsure or an integer rating), optional comment and time. Bad lines are reported as",
       "file:line: field: message and nothing is imported."})
   static final class Import implements Callable<Integer> {
@@ -56,7 +57,8 @@ final class ReviewCommand implements Runnable {
   }
 
   @Command(name = "stats", mixinStandardHelpOptions = true, description = {
-      "Agreement per check and overall: n_items, n_reviewers, percent_agreement, cohen_kappa (two reviewers),",
+      "Print agreement per check and overall, each statistic with its 95 % interval.",
+      "Keys: n_items, n_reviewers, percent_agreement, cohen_kappa (two reviewers),",
       "fleiss_kappa, krippendorff_alpha_nominal (+ _ordinal, _interval for integer ratings), pass_rate; each",
       "an object {value, ci_low, ci_high} (bootstrap over items; Wilson for pass_rate)."})
   static final class Stats implements Callable<Integer> {
@@ -123,8 +125,9 @@ final class ReviewCommand implements Runnable {
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true, description = {
-      "Export the accepted rows (under the studio's acceptance rule) as a PersonaKnob dataset (.jsonl/.json/.parquet,",
-      "or a folder in the Hub layout), the review log as JSONL, and human ratings in the long format of knob irt fit."})
+      "Export accepted rows, the review log and human ratings.",
+      "Accepted rows (under the studio's acceptance rule) as a PersonaKnob dataset (.jsonl/.json/.parquet, or a folder",
+      "in the Hub layout), the review log as JSONL or Parquet, and human ratings in the long format of knob irt fit."})
   static final class Export implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Option(names = "--db", required = true, paramLabel = "FILE") Path db;
@@ -156,7 +159,8 @@ final class ReviewCommand implements Runnable {
   }
 
   @Command(name = "tasks", mixinStandardHelpOptions = true, description = {
-      "Add human-judgment tasks from model outputs (JSONL: row_id, model, prompt, answer, mask): blind pointwise",
+      "Add human-judgment tasks from model outputs.",
+      "Input JSONL: row_id, model, prompt, answer, mask. Tasks: blind pointwise",
       "1-7 per answer and dimension, and pairwise A/B per row, dimension and pair of models (order randomised, recorded)."})
   static final class Tasks implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     name = "steer",
     mixinStandardHelpOptions = true,
     description = {
-      "Persona steering: measure which prompt templates move a model along a persona axis and nothing else",
+      "Steer a persona: measure prompt templates, and extract, apply and monitor activation vectors.",
+      "Templates: which ones move a model along a persona axis and nothing else",
       "(template x persona-pair cells, blind A/B axis judges, style and confound judges, lexical audits; docs/steer.md),",
       "and extract, apply and monitor activation steering vectors (docs/steer-vectors.md)."
     },

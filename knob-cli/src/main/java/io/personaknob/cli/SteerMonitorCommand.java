@@ -33,8 +33,9 @@ import picocli.CommandLine.Option;
     name = "monitor",
     mixinStandardHelpOptions = true,
     description = {
-      "Project answers on a steering vector: per pair the positive and negative projections and their shift,",
-      "with pairs far from the set's shift (|z| > 2) flagged. Pairs as for `knob steer vector`."
+      "Project a preference set's answers on a steering vector and flag the pairs that shift it most.",
+      "Per pair the positive and negative projections and their shift, with pairs far from the set's shift",
+      "(|z| > 2) flagged. Pairs as for `knob steer vector`."
     })
 final class SteerMonitorCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
     name = "sweep",
     mixinStandardHelpOptions = true,
     description = {
-      "Evaluate a model steered by each vector at each coefficient, all in one calibrated `knob eval` run on the",
+      "Measure steering coefficients with one calibrated evaluation.",
+      "Evaluates a model steered by each vector at each coefficient, all in one `knob eval` run on the",
       "bundled sample: per variant the calibrated A/T/E/C, the on-axis gain and off-axis drift against the",
       "unsteered model, the activation monitor and its agreement with the judges; --trained models (e.g. Lag-DPO",
       "from the same base) are placed on the steering curve at equal drift. Writes sweep.json and sweep.md."

@@ -27,9 +27,10 @@ import picocli.CommandLine.Option;
     name = "vector",
     mixinStandardHelpOptions = true,
     description = {
-      "Extract a steering vector from contrastive pairs: PersonaKnob data (golden vs reject_k for --dimension k),",
-      "DPO pairs from `knob data pairs`, or JSONL {prompt, positive, negative}. Prints each layer's held-out",
-      "separation (AUROC, pair accuracy) and writes the vector as safetensors (and llama.cpp GGUF with --gguf)."
+      "Extract a steering vector (one direction per layer) from contrastive pairs.",
+      "Pairs: PersonaKnob data (golden vs reject_k for --dimension k), DPO pairs from `knob data pairs`, or JSONL",
+      "{prompt, positive, negative}. Prints each layer's held-out separation (AUROC, pair accuracy) and writes the",
+      "vector as safetensors (and llama.cpp's control-vector GGUF with --gguf)."
     })
 final class SteerVectorCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

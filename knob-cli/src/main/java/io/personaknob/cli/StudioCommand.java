@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
     name = "studio",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve the studio: review PersonaKnob rows (keyboard-first), judge model outputs blind, see agreement",
+      "Serve the studio, the local web app for human review, human judgments and agreement.",
+      "Review PersonaKnob rows (keyboard-first), judge model outputs blind, see agreement",
       "(kappa, alpha, pass rate with intervals), export accepted rows and the review log, browse the workspace.",
       "Everything is stored in a SQLite file in the workspace (default WORKSPACE/studio.sqlite).",
       "Listens on loopback; another --host needs --token, which every request must then carry. See docs/studio.md."
