@@ -1,6 +1,7 @@
 package io.personaknob.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -83,6 +84,59 @@ class BuildKnobServeTest {
         assertEquals(0, again.code(), again.toString());
         assertEquals(requests, server.requestCount());
         assertEquals(lines, Files.readAllLines(d.resolve("rows.jsonl")));
+      } finally {
+        server.stop(0);
+      }
+    }
+  }
+  /**
+   * Issue 17: with structured outputs on (the provider's default json_schema), the same random model's
+   * generator replies are decoded under the build's schema, so no row fails as an unusable reply and no
+   * repair turn is ever sent: whatever happens to a row afterwards is a judgment of its content.
+   */
+  @Test
+  void structuredOutputsCarryBuildThroughWithoutRepairs(@TempDir Path dir) throws Exception {
+    Path model = dir.resolve("tiny-llama");
+    ObjectNode cfg = ModelFactory.config("llama", "tiny", Tokenizers.BYTE_LEVEL_VOCAB, 256, 258, 4096);
+    try (CausalLM m = ModelFactory.random(cfg, 11, Device.cpu())) {
+      ObjectNode gen = JsonNodeFactory.instance.objectNode();
+      gen.put("bos_token_id", 256);
+      gen.put("eos_token_id", 258);
+      Checkpoints.save(m, model, SafeTensors.DType.F32, gen);
+    }
+    Tokenizers.writeByteLevel(model);
+    try (DjlLanguageModel lm = LanguageModels.load(model, "cpu")) {
+      OpenAiServer server = new OpenAiServer(lm, "tiny-llama", "127.0.0.1", 0, new OpenAiServer.Options(8, 8, 24)).start();
+      try {
+        Path yaml = dir.resolve("knob.yaml");
+        Files.writeString(yaml, """
+            providers:
+              serve: {base_url: %s, timeout_seconds: 300, max_retries: 1}
+            models:
+              gen-tiny: {provider: serve, model: tiny-llama, max_tokens: 1500}
+              ver-tiny: {provider: serve, model: tiny-llama, max_tokens: 600, temperature: 0.5}
+              judge-tiny: {provider: serve, model: tiny-llama, max_tokens: 300}
+            """.formatted(server.baseUrl()));
+        Path prompts = dir.resolve("prompts");
+        Files.createDirectories(prompts);
+        Files.writeString(prompts.resolve("generator.txt"), "=== user ===\nScene: {{seed_scene}}. Traits: {{mask}}. JSON please.\n");
+        Path scenes = dir.resolve("scenes.jsonl");
+        Files.writeString(scenes, "{\"text\": \"A late train.\"}\n");
+        Path d = dir.resolve("b");
+        Cli r = Cli.run("build", "run", "--config", yaml.toString(), "--dir", d.toString(), "--n", "1", "--seed", "1",
+            "--seed-scenes", scenes.toString(), "--generators", "gen-tiny", "--verifier", "ver-tiny", "--judges", "judge-tiny",
+            "--masks", "AT", "--max-repairs", "0", "--prompts", prompts.toString());
+        assertEquals(0, r.code(), r.toString());
+        List<String> lines = Files.readAllLines(d.resolve("rows.jsonl"));
+        assertEquals(1, lines.size());
+        JsonNode n = Json.read(lines.get(0));
+        for (JsonNode reason : n.path("reasons")) {
+          assertFalse(reason.asText().contains("unusable reply"), "structured decoding leaves no unusable reply: " + lines.get(0));
+        }
+        // the reply parsed and met the schema, so the row was judged on its content (a random model's
+        // attribution phrases are not in its trigger), never recorded as a failed call
+        assertFalse("failed".equals(n.path("status").asText()), lines.get(0));
+        assertTrue(server.requestCount() >= 1);
       } finally {
         server.stop(0);
       }
