@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -129,27 +127,8 @@ final class BuildStageOptions {
   /** Runs the stages; Ctrl-C / SIGTERM stops the calls, keeps finished rows and exits 130. */
   int run(CommandLine.Model.CommandSpec spec, BuildSession.Stages stages) {
     BuildSession s = new BuildSession(toOptions(), spec.commandLine().getOut(), spec.commandLine().getErr());
-    CountDownLatch finished = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      s.stop();
-      try {
-        finished.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        // exiting
-      }
-    });
-    if (!dryRun) Runtime.getRuntime().addShutdownHook(hook);
-    try {
+    try (StopOnSignal signal = StopOnSignal.install(!dryRun, s::stop)) {
       return s.execute(stages);
-    } finally {
-      finished.countDown();
-      if (!dryRun) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // shutting down
-        }
-      }
     }
   }
 }

@@ -29,8 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
@@ -139,21 +137,14 @@ final class JudgeCommand implements Callable<Integer> {
     Provenance prov = Provenance.of(conf, Map.of("input", input));
 
     // Ctrl-C / SIGTERM: cancel the calls, then let this thread close the store before the JVM exits.
-    CountDownLatch finished = new CountDownLatch(1);
     AtomicReference<LlmClient> current = new AtomicReference<>();
     java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-    Thread hook = new Thread(() -> {
-      stop.set(true);
-      LlmClient c = current.get();
-      if (c != null) c.cancel();
-      try {
-        finished.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        // exiting
-      }
-    });
-    if (!dryRun) Runtime.getRuntime().addShutdownHook(hook);
-    try (RunStore rs = RunStore.open(storeFile);
+    try (StopOnSignal signal = StopOnSignal.install(!dryRun, () -> {
+        stop.set(true);
+        LlmClient c = current.get();
+        if (c != null) c.cancel();
+      });
+         RunStore rs = RunStore.open(storeFile);
          LlmClient client = LlmClient.builder(cfg).store(rs).runId(run).build()) {
       JudgingProtocol protocol = new JudgingProtocol(client, new JudgingProtocol.Options(seed, swap, maxRepairs, null));
       if (dryRun) {
@@ -227,15 +218,6 @@ final class JudgeCommand implements Callable<Integer> {
           s.completionTokens(), s.cost());
       err.flush();
       return Knob.EXIT_OK;
-    } finally {
-      finished.countDown();
-      if (!dryRun) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // already shutting down
-        }
-      }
     }
   }
 

@@ -7,8 +7,6 @@ import io.personaknob.llm.RunStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The LLM session of a {@code knob persona} command: knob.yaml, the run store, a client whose calls are
@@ -21,8 +19,7 @@ final class PersonaLlm implements AutoCloseable {
   final LlmClient client;
   final Path storeFile;
   final String run;
-  private final CountDownLatch finished = new CountDownLatch(1);
-  private final Thread hook;
+  private final StopOnSignal signal;
 
   PersonaLlm(Path configFile, Path storeOpt, String run, String kind, Provenance prov, Collection<String> models) {
     this.config = KnobConfig.load(KnobConfig.locate(configFile, System::getenv));
@@ -33,15 +30,7 @@ final class PersonaLlm implements AutoCloseable {
     this.client = LlmClient.builder(config).store(store).runId(run).build();
     client.checkReady(models);
     store.startRun(run, kind, prov);
-    hook = new Thread(() -> {
-      client.cancel();
-      try {
-        finished.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        // exiting
-      }
-    });
-    Runtime.getRuntime().addShutdownHook(hook);
+    signal = StopOnSignal.install(true, client::cancel);
   }
 
   /** Prints progress at most every two seconds, and at the end. */
@@ -82,12 +71,7 @@ final class PersonaLlm implements AutoCloseable {
       client.close();
       store.close();
     } finally {
-      finished.countDown();
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException ignored) {
-        // shutting down
-      }
+      signal.close();
     }
   }
 }

@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
@@ -154,21 +152,14 @@ final class SteerRunCommand implements Callable<Integer> {
     Provenance prov = Provenance.of(conf, inputs);
 
     Path storeFile = store != null ? store : cfg.store() != null ? Path.of(cfg.store()) : Path.of(".knob", "store.sqlite");
-    CountDownLatch finished = new CountDownLatch(1);
     AtomicReference<LlmClient> current = new AtomicReference<>();
     AtomicBoolean stop = new AtomicBoolean();
-    Thread hook = new Thread(() -> {
-      stop.set(true);
-      LlmClient c = current.get();
-      if (c != null) c.cancel();
-      try {
-        finished.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException ignored) {
-        // exiting
-      }
-    });
-    if (!dryRun) Runtime.getRuntime().addShutdownHook(hook);
-    try (RunStore rs = RunStore.open(storeFile);
+    try (StopOnSignal signal = StopOnSignal.install(!dryRun, () -> {
+        stop.set(true);
+        LlmClient c = current.get();
+        if (c != null) c.cancel();
+      });
+         RunStore rs = RunStore.open(storeFile);
          LlmClient client = LlmClient.builder(cfg).store(rs).runId(run).build()) {
       SteerRun steer = new SteerRun(client, o);
       if (dryRun) {
@@ -242,15 +233,6 @@ final class SteerRunCommand implements Callable<Integer> {
           s.promptTokens(), s.completionTokens(), s.cost());
       err.flush();
       return Knob.EXIT_OK;
-    } finally {
-      finished.countDown();
-      if (!dryRun) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignored) {
-          // already shutting down
-        }
-      }
     }
   }
 }
