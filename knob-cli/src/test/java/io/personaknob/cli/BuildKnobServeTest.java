@@ -31,10 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BuildKnobServeTest {
 
-  @Test
-  void buildRunsEndToEndAgainstKnobServe(@TempDir Path dir) throws Exception {
+  /** A random tiny Llama (seed 11, byte-level tokenizer) with the given context, as `knob serve` loads it. */
+  static Path tinyLlama(Path dir, int context) throws Exception {
     Path model = dir.resolve("tiny-llama");
-    ObjectNode cfg = ModelFactory.config("llama", "tiny", Tokenizers.BYTE_LEVEL_VOCAB, 256, 258, 2048);
+    ObjectNode cfg = ModelFactory.config("llama", "tiny", Tokenizers.BYTE_LEVEL_VOCAB, 256, 258, context);
     try (CausalLM m = ModelFactory.random(cfg, 11, Device.cpu())) {
       ObjectNode gen = JsonNodeFactory.instance.objectNode();
       gen.put("bos_token_id", 256);
@@ -42,6 +42,12 @@ class BuildKnobServeTest {
       Checkpoints.save(m, model, SafeTensors.DType.F32, gen);
     }
     Tokenizers.writeByteLevel(model);
+    return model;
+  }
+
+  @Test
+  void buildRunsEndToEndAgainstKnobServe(@TempDir Path dir) throws Exception {
+    Path model = tinyLlama(dir, 2048);
     try (DjlLanguageModel lm = LanguageModels.load(model, "cpu")) {
       OpenAiServer server = new OpenAiServer(lm, "tiny-llama", "127.0.0.1", 0).start();
       try {
@@ -96,15 +102,7 @@ class BuildKnobServeTest {
    */
   @Test
   void structuredOutputsCarryBuildThroughWithoutRepairs(@TempDir Path dir) throws Exception {
-    Path model = dir.resolve("tiny-llama");
-    ObjectNode cfg = ModelFactory.config("llama", "tiny", Tokenizers.BYTE_LEVEL_VOCAB, 256, 258, 4096);
-    try (CausalLM m = ModelFactory.random(cfg, 11, Device.cpu())) {
-      ObjectNode gen = JsonNodeFactory.instance.objectNode();
-      gen.put("bos_token_id", 256);
-      gen.put("eos_token_id", 258);
-      Checkpoints.save(m, model, SafeTensors.DType.F32, gen);
-    }
-    Tokenizers.writeByteLevel(model);
+    Path model = tinyLlama(dir, 4096);
     try (DjlLanguageModel lm = LanguageModels.load(model, "cpu")) {
       OpenAiServer server = new OpenAiServer(lm, "tiny-llama", "127.0.0.1", 0, new OpenAiServer.Options(8, 8, 24)).start();
       try {
