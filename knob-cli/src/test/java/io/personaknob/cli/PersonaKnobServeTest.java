@@ -55,15 +55,17 @@ class PersonaKnobServeTest {
       OpenAiServer server = new OpenAiServer(lm, "tiny-llama", "127.0.0.1", 0, new OpenAiServer.Options(8, 4, 24)).start();
       try {
         Path yaml = dir.resolve("knob.yaml");
-        // the provider's response_format is left at its default (json_schema); the two critics differ in
+        // the provider's response_format is left at its default (json_schema). max_tokens leaves ample room for a
+        // byte-level model (a 24-character string may take several bytes a character, up to six as an escape),
+        // so a reply ends because the schema's object closed, not at the limit. The two critics differ in
         // temperature, so their requests differ and neither is answered from the other's cache entry
         Files.writeString(yaml, """
             providers:
               serve: {base_url: %s, timeout_seconds: 300, max_retries: 1}
             models:
-              answerer: {provider: serve, model: tiny-llama, max_tokens: 160, temperature: 1.0}
-              critic-a: {provider: serve, model: tiny-llama, max_tokens: 400, temperature: 0.7}
-              critic-b: {provider: serve, model: tiny-llama, max_tokens: 400, temperature: 1.0}
+              answerer: {provider: serve, model: tiny-llama, max_tokens: 600, temperature: 1.0}
+              critic-a: {provider: serve, model: tiny-llama, max_tokens: 1000, temperature: 0.7}
+              critic-b: {provider: serve, model: tiny-llama, max_tokens: 1000, temperature: 1.0}
               writer: {provider: serve, model: tiny-llama, max_tokens: 12, temperature: 1.0}
             """.formatted(server.baseUrl()));
         Path store = dir.resolve("store.sqlite");
