@@ -10,6 +10,7 @@ import io.personaknob.lm.LanguageModels;
 import io.personaknob.lm.serve.OpenAiServer;
 import io.personaknob.llm.Json;
 import io.personaknob.llm.RunStore;
+import io.personaknob.persona.SyntheticPums;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -178,6 +179,81 @@ class PersonaKnobServeTest {
         assertEquals(0, f2.code(), f2.toString());
         assertEquals(22, server.requestCount(), "a re-run makes no request");
         assertEquals(rows, Files.readAllLines(fb));
+      } finally {
+        server.stop(0);
+      }
+    }
+  }
+
+  /**
+   * {@code knob persona sample --fill --judge} on knob serve: the nine LLM attributes (strings, the big five as
+   * five enums) and the judge's {consistent, problems} come back schema-valid on the first request, so with one
+   * attempt each persona costs exactly one fill and one judge request; a persona the random judge calls
+   * inconsistent is dropped for the judge's verdict, never for a reply that did not parse or met no rule.
+   */
+  @Test
+  void fillAndJudgeRunOnKnobServeWithStructuredOutputs(@TempDir Path dir) throws Exception {
+    Path model = BuildKnobServeTest.tinyLlama(dir, 16384); // nine strings of up to 600 characters, then the judge reads them
+    Path persons = dir.resolve("psam_p.csv"), housing = dir.resolve("psam_h.csv"), dict = dir.resolve("dict.csv");
+    SyntheticPums.write(persons, housing, 500, 3);
+    SyntheticPums.writeDictionary(dict);
+    try (DjlLanguageModel lm = LanguageModels.load(model, "cpu")) {
+      OpenAiServer server = new OpenAiServer(lm, "tiny-llama", "127.0.0.1", 0, new OpenAiServer.Options(8, 4, 24)).start();
+      try {
+        Path yaml = dir.resolve("knob.yaml");
+        // a random model's strings run long (a few hundred characters of up to 600): max_tokens and the context
+        // leave room for all nine at their bound, and for the judge reading them back
+        Files.writeString(yaml, """
+            providers:
+              serve: {base_url: %s, timeout_seconds: 600, max_retries: 1}
+            models:
+              filler: {provider: serve, model: tiny-llama, max_tokens: 12000, temperature: 1.0}
+              judge: {provider: serve, model: tiny-llama, max_tokens: 4000, temperature: 1.0}
+            """.formatted(server.baseUrl()));
+        Path store = dir.resolve("store.sqlite");
+        Path out = dir.resolve("filled.jsonl");
+        String[] args = {"persona", "sample", "--pums", persons.toString(), "--housing", housing.toString(), "--dictionary",
+            dict.toString(), "--n", "2", "--seed", "7", "--min-age", "18", "--fill", "filler", "--judge", "judge",
+            "--max-attempts", "1", "--out", out.toString(), "--config", yaml.toString(), "--store", store.toString()};
+        Cli r = Cli.run(args);
+        assertEquals(4, server.requestCount(), "one fill and one judge request per persona: " + r);
+        try (RunStore rs = RunStore.open(store)) {
+          var calls = rs.query("SELECT model_name, request, content, finish_reason FROM calls");
+          assertEquals(4, calls.size());
+          assertTrue(rs.query("SELECT id FROM call_failures").isEmpty(), "no failed call");
+          for (var c : calls) {
+            JsonNode req = Json.read((String) c.get("request"));
+            assertEquals("json_schema", req.path("response_format").path("type").asText(), req.toString());
+            assertEquals("stop", c.get("finish_reason"), "the object closed before max_tokens");
+            JsonNode reply = Json.read((String) c.get("content"));
+            if (c.get("model_name").equals("judge")) {
+              assertTrue(reply.path("consistent").isBoolean() && reply.path("problems").isTextual(), reply.toString());
+            } else {
+              for (String k : List.of("detailed_job_description", "defining_quirks", "mannerisms", "personal_time", "lifestyle",
+                  "ideology", "political_views", "religion")) {
+                String v = reply.path(k).asText();
+                assertTrue(reply.path(k).isTextual() && !v.isEmpty() && v.codePointCount(0, v.length()) <= 600, k + " in " + reply);
+              }
+              for (String t : List.of("Openness", "Conscientiousness", "Extraversion", "Agreeableness", "Neuroticism"))
+                assertTrue(List.of("Extremely Low", "Low", "Average", "High", "Extremely High")
+                    .contains(reply.path("big_five_scores").path(t).asText()), t + " in " + reply);
+            }
+          }
+        }
+        // every persona is kept or dropped for the judge's verdict (the reasons are on stderr whatever the exit)
+        List<String> drops = r.err().lines().filter(l -> l.startsWith("dropped ")).toList();
+        for (String d : drops) assertTrue(d.matches("dropped p000[12] after 1 attempt\\(s\\): judge: .*"), d);
+        if (drops.size() == 2) {
+          assertEquals(1, r.code(), r.toString());
+          assertTrue(r.err().contains("all dropped"), r.err());
+        } else {
+          assertEquals(0, r.code(), r.toString());
+          assertEquals(2 - drops.size(), Files.readAllLines(out).size());
+          assertEquals(0, Cli.run("persona", "check", out.toString()).code(), "kept personas pass every rule");
+        }
+        Cli again = Cli.run(args);
+        assertEquals(r.code(), again.code(), again.toString());
+        assertEquals(4, server.requestCount(), "a re-run makes no request");
       } finally {
         server.stop(0);
       }
