@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the first request: no failed sample, no second request. PERSONA Bench has no repair path at all (a reply
  * that does not parse is a failed sample), so "no repair" is exactly "one request per call and none failed".
  * The feedback steps are free text by design (the released data's columns are text, nothing is parsed), so
- * they send no response_format and must come back as rows without an error.
+ * they send no response_format and must come back as rows without an error. The LLM fill of {@code knob persona
+ * sample} and its consistency judge are the third pipeline ({@link #fillAndJudgeRunOnKnobServeWithStructuredOutputs}).
  */
 class PersonaKnobServeTest {
 
