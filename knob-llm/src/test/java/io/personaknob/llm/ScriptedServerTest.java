@@ -77,6 +77,19 @@ class ScriptedServerTest {
   }
 
   @Test
+  void fakerKeepsAPowerOfTenMultipleOf() throws Exception {
+    JsonNode schema = Json.read("""
+        {"type":"object","properties":{"r":{"type":"number","minimum":1,"maximum":5,"multipleOf":0.1}},"required":["r"]}""");
+    Set<Double> seen = new HashSet<>();
+    for (long seed = 0; seed < 300; seed++) {
+      double r = SchemaFaker.fake(schema, seed).get("r").doubleValue();
+      assertTrue(r >= 1 && r <= 5 && Math.abs(r * 10 - Math.rint(r * 10)) < 1e-9, "seed " + seed + ": " + r);
+      seen.add(r);
+    }
+    assertTrue(seen.size() > 30, "ratings vary: " + seen);
+  }
+
+  @Test
   void defaultsScriptsAndFaultsThroughTheClient(@TempDir Path dir) throws Exception {
     try (ScriptedOpenAiServer s = new ScriptedOpenAiServer(); RunStore store = RunStore.open(dir.resolve("s.sqlite"))) {
       KnobConfig cfg = TestSupport.fastConfig(s.baseUrl(), null);

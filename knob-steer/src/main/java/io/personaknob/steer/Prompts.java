@@ -230,11 +230,22 @@ public final class Prompts {
 
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-  private static ObjectNode schema(Map<String, String> props) {
+  /**
+   * A strict reply schema. The library sends the types only; knob also states the ranges its validator
+   * enforces (axis ratings 1.0 to 5.0 in steps of 0.1, style and confound ratings 1.0 to 7.0), so a
+   * provider that constrains decoding — {@code knob serve} — can only return a usable reply.
+   */
+  private static ObjectNode schema(Map<String, String> props, double max, boolean step01) {
     ObjectNode s = F.objectNode();
     s.put("type", "object");
     ObjectNode p = s.putObject("properties");
-    props.forEach((k, t) -> p.putObject(k).put("type", t));
+    props.forEach((k, t) -> {
+      ObjectNode v = p.putObject(k).put("type", t);
+      if (t.equals("number")) {
+        v.put("minimum", 1.0).put("maximum", max);
+        if (step01) v.put("multipleOf", 0.1);
+      }
+    });
     var req = s.putArray("required");
     props.keySet().forEach(req::add);
     s.put("additionalProperties", false);
@@ -246,7 +257,7 @@ public final class Prompts {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("target_reason", "string");
     m.put("A_more_target_than_B", "number");
-    return schema(m);
+    return schema(m, 5.0, true);
   }
 
   /** The style judge's reply schema. */
@@ -258,7 +269,7 @@ public final class Prompts {
       m.put(d + "_B", "number");
     }
     for (String k : List.of("persona_echo_A", "persona_echo_B", "refusal_or_ai_break_A", "refusal_or_ai_break_B")) m.put(k, "boolean");
-    return schema(m);
+    return schema(m, 7.0, false);
   }
 
   /** The confound judge's reply schema. */
@@ -269,6 +280,6 @@ public final class Prompts {
     m.put("off_axis_problem_likert", "number");
     m.put("likely_spurious_axis", "string");
     m.put("usable_for_training", "boolean");
-    return schema(m);
+    return schema(m, 7.0, false);
   }
 }

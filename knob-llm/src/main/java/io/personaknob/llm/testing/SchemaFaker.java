@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -11,7 +13,7 @@ import java.util.SplittableRandom;
 /**
  * Deterministic, varied values that conform to a JSON schema (the subset LLM structured outputs use:
  * objects with properties, arrays with minItems/maxItems, enums and const, strings with
- * minLength/maxLength, integers and numbers with minimum/maximum, booleans, nullable type lists).
+ * minLength/maxLength, integers and numbers with minimum/maximum (numbers also with a power-of-ten multipleOf), booleans, nullable type lists).
  * Every property of an object is filled, so the value satisfies any {@code required} list. Strings are
  * pseudo-sentences drawn from a word pool, different for each seed and property name, so scripted
  * pipelines see distinct texts. Test and demo support: no real model is asked anything.
@@ -82,7 +84,13 @@ public final class SchemaFaker {
       }
       case "number": {
         double lo = s.has("minimum") ? s.get("minimum").asDouble() : 0, hi = s.has("maximum") ? s.get("maximum").asDouble() : lo + 1;
-        return f.numberNode(Math.round((lo + rnd.nextDouble() * (hi - lo)) * 100) / 100.0);
+        if (!s.has("multipleOf")) return f.numberNode(Math.round((lo + rnd.nextDouble() * (hi - lo)) * 100) / 100.0);
+        // as many decimals as a power-of-ten multipleOf (0.1, 1, ...) allows, rounded inwards so the bounds hold
+        int places = Math.max(0, s.get("multipleOf").decimalValue().stripTrailingZeros().scale());
+        BigDecimal v = BigDecimal.valueOf(lo + rnd.nextDouble() * (hi - lo)).setScale(places, RoundingMode.HALF_EVEN);
+        if (v.doubleValue() > hi) v = BigDecimal.valueOf(hi).setScale(places, RoundingMode.FLOOR);
+        if (v.doubleValue() < lo) v = BigDecimal.valueOf(lo).setScale(places, RoundingMode.CEILING);
+        return f.numberNode(v.doubleValue());
       }
       case "boolean":
         return f.booleanNode(rnd.nextBoolean());

@@ -73,7 +73,7 @@ final class Grammar {
   }
 
   static final Node.Lit JSON_LITERALS = new Node.Lit(List.of(bytes("true"), bytes("false"), bytes("null")));
-  static final Node.Num ANY_NUMBER = new Node.Num(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+  static final Node.Num ANY_NUMBER = new Node.Num(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, NumIn.MAX_FRACTION_DIGITS);
 
   private static St anyStep(Node.Any any, int b, St k) {
     if (b == '{') return any.depth > 0 ? new AnyObj(any, true, k) : null;
@@ -305,7 +305,10 @@ final class Grammar {
     }
   }
 
-  /** A number: optional '-', integer digits, optional '.' and fraction digits; no exponent. */
+  /**
+   * A number: optional '-', integer digits, optional '.' and fraction digits (at most the node's
+   * fractionDigits; none when that is 0); no exponent.
+   */
   record NumIn(Node.Num n, String text, St k) implements St {
     static final int MAX_INT_DIGITS = 15;
     static final int MAX_FRACTION_DIGITS = 8;
@@ -316,13 +319,13 @@ final class Grammar {
       String digits = neg ? text.substring(1) : text;
       int dot = digits.indexOf('.');
       if (b == '-') return text.isEmpty() && n.min < 0 ? new NumIn(n, "-", k) : null;
-      if (b == '.') return !digits.isEmpty() && dot < 0 ? new NumIn(n, text + ".", k) : null;
+      if (b == '.') return !digits.isEmpty() && dot < 0 && n.fractionDigits > 0 && feasible(text + ".") ? new NumIn(n, text + ".", k) : null;
       if (b >= '0' && b <= '9') {
         String nt = text + (char) b;
         if (dot < 0) {
           if (digits.equals("0")) return null;
           if (digits.length() + 1 > MAX_INT_DIGITS) return null;
-        } else if (digits.length() - dot - 1 + 1 > MAX_FRACTION_DIGITS) {
+        } else if (digits.length() - dot - 1 + 1 > n.fractionDigits) {
           return null;
         }
         return feasible(nt) ? new NumIn(n, nt, k) : null;
@@ -332,25 +335,26 @@ final class Grammar {
       return v >= n.min && v <= n.max ? k.step(b) : null;
     }
 
-    /** Whether some number written from this prefix lies in [min, max]. */
+    /**
+     * Whether some number written from this prefix lies in [min, max]: the completions of a prefix are
+     * the closed range from its value up to its value plus (one unit of its last written digit) minus (one
+     * unit of the last fraction digit allowed), mirrored for a '-' prefix.
+     */
     private boolean feasible(String prefix) {
       boolean neg = prefix.startsWith("-");
       String digits = neg ? prefix.substring(1) : prefix;
       int dot = digits.indexOf('.');
-      double lo;
-      double hi;
+      double last = n.fractionDigits == 0 ? 1 : Math.pow(10, -n.fractionDigits);
       if (dot >= 0) {
         double v = Double.parseDouble(digits.endsWith(".") ? digits + "0" : digits);
         int fd = digits.length() - dot - 1;
-        lo = v;
-        hi = v + Math.pow(10, -fd);
-        return intersects(neg, lo, hi);
+        return intersects(neg, v, fd >= n.fractionDigits ? v : v + Math.pow(10, -fd) - last);
       }
       double p = Double.parseDouble(digits);
-      if (digits.equals("0")) return intersects(neg, 0, 1);
+      if (digits.equals("0")) return intersects(neg, 0, n.fractionDigits == 0 ? 0 : 1 - last);
       for (int more = 0; digits.length() + more <= MAX_INT_DIGITS; more++) {
         double s = Math.pow(10, more);
-        if (intersects(neg, p * s, (p + 1) * s)) return true;
+        if (intersects(neg, p * s, (p + 1) * s - last)) return true;
       }
       return false;
     }

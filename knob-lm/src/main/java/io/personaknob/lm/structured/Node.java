@@ -68,10 +68,13 @@ abstract sealed class Node permits Node.Obj, Node.Arr, Node.Str, Node.Lit, Node.
   static final class Num extends Node {
     final double min;
     final double max;
+    /** At most this many fraction digits (multipleOf 10^-fractionDigits); 0 writes no '.'. */
+    final int fractionDigits;
 
-    Num(double min, double max) {
+    Num(double min, double max, int fractionDigits) {
       this.min = min;
       this.max = max;
+      this.fractionDigits = fractionDigits;
     }
   }
 

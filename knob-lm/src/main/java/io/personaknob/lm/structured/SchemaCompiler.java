@@ -3,6 +3,8 @@ package io.personaknob.lm.structured;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -13,8 +15,8 @@ import java.util.Set;
 /**
  * Compiles the JSON-schema subset that structured outputs support into {@link Node}s: type (a name or a
  * list), properties (generated in schema order), required, additionalProperties, items, minItems,
- * maxItems, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, maxLength,
- * anyOf (alternatives must start with different characters), and the annotations title, description,
+ * maxItems, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf (a power of ten from
+ * 1 down to 1e-8: at most that many fraction digits), minLength, maxLength, anyOf (alternatives must start with different characters), and the annotations title, description,
  * default, examples, $schema, $comment. Anything else is refused naming the keyword; a schema that
  * allows no value is refused too. Strings without maxLength get the server's bound so that generation
  * terminates.
@@ -22,7 +24,7 @@ import java.util.Set;
 final class SchemaCompiler {
   static final Set<String> ANNOTATIONS = Set.of("title", "description", "default", "examples", "$schema", "$comment", "strict");
   static final Set<String> KEYWORDS = Set.of("type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
-      "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "anyOf");
+      "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "anyOf", "multipleOf");
   static final long INT_LIMIT = 999_999_999_999_999_999L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -234,6 +236,7 @@ final class SchemaCompiler {
   }
 
   private Node integer(JsonNode schema, String path) {
+    fractionDigits(schema, path); // every integer is a multiple of 1, 0.1, ...
     double lo = bound(schema, "minimum", path);
     double hi = bound(schema, "maximum", path);
     double xlo = bound(schema, "exclusiveMinimum", path);
@@ -258,7 +261,25 @@ final class SchemaCompiler {
     if (!Double.isNaN(xlo)) min = Math.max(min, Math.nextUp(xlo));
     if (!Double.isNaN(hi)) max = Math.min(max, hi);
     if (!Double.isNaN(xhi)) max = Math.min(max, Math.nextDown(xhi));
-    return min > max ? null : new Node.Num(min, max);
+    int fd = fractionDigits(schema, path);
+    if (min > max) return null;
+    if (Double.isFinite(min) && Double.isFinite(max)) { // some multiple of 10^-fd must lie in [min, max]
+      BigDecimal first = new BigDecimal(min).setScale(fd, RoundingMode.CEILING);
+      if (first.compareTo(new BigDecimal(max)) > 0) return null;
+    }
+    return new Node.Num(min, max, fd);
+  }
+
+  /** multipleOf as a number of fraction digits: 1 gives 0, 0.1 gives 1, ... 1e-8 gives 8; absent gives 8. */
+  private static int fractionDigits(JsonNode schema, String path) {
+    JsonNode v = schema.get("multipleOf");
+    if (v == null) return Grammar.NumIn.MAX_FRACTION_DIGITS;
+    BigDecimal d = v.isNumber() ? v.decimalValue().stripTrailingZeros() : null;
+    if (d == null || !java.math.BigInteger.ONE.equals(d.unscaledValue()) || d.scale() < 0
+        || d.scale() > Grammar.NumIn.MAX_FRACTION_DIGITS) {
+      throw new SchemaException(path + ".multipleOf: only a power of ten from 1 down to 1e-8 is supported, got " + v);
+    }
+    return d.scale();
   }
 
   private static int count(JsonNode schema, String k, int dflt, String path) {

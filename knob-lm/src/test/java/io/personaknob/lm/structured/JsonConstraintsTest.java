@@ -128,7 +128,7 @@ class JsonConstraintsTest {
 
   @Test
   void unsupportedKeywordsAndEmptySchemasAreRefusedNamingTheProblem() {
-    for (String kw : List.of("pattern", "format", "$ref", "oneOf", "patternProperties", "uniqueItems", "multipleOf")) {
+    for (String kw : List.of("pattern", "format", "$ref", "oneOf", "patternProperties", "uniqueItems")) {
       String schema = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"" + kw + "\":\"x\"}}}";
       SchemaException e = assertThrows(SchemaException.class, () -> C.schema(Schemas.parse(schema)));
       assertTrue(e.getMessage().contains("'" + kw + "'") && e.getMessage().contains("schema.properties.a"), e.getMessage());
@@ -136,6 +136,7 @@ class JsonConstraintsTest {
     for (String empty : List.of(
         "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\",\"minimum\":5,\"maximum\":1}},\"required\":[\"a\"]}",
         "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\",\"minimum\":1.2,\"maximum\":1.8}},\"required\":[\"a\"]}",
+        "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"minimum\":1.21,\"maximum\":1.29,\"multipleOf\":0.1}},\"required\":[\"a\"]}",
         "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"enum\":[1,2]}},\"required\":[\"a\"]}",
         "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"array\",\"minItems\":3,\"maxItems\":2}},\"required\":[\"a\"]}",
         "{\"type\":\"object\",\"properties\":{\"a\":false},\"required\":[\"a\"]}")) {
@@ -146,6 +147,36 @@ class JsonConstraintsTest {
     assertThrows(SchemaException.class, () -> C.schema(Schemas.parse(
         "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":[\"integer\",\"number\"]}}}")));
     assertThrows(SchemaException.class, () -> C.schema(Schemas.parse("{\"type\":\"object\",\"required\":[\"x\"]}")));
+  }
+
+  /** The steering axis judge's rating (1.0 to 5.0 in steps of 0.1) and edge bounds a step grid must not dead-end on. */
+  static final String STEPPED = """
+      {"type":"object","properties":{
+        "r":{"type":"number","minimum":1,"maximum":5,"multipleOf":0.1},
+        "w":{"type":"number","minimum":-2.5,"exclusiveMaximum":3,"multipleOf":1},
+        "x":{"type":"number","minimum":0.05,"maximum":0.31,"multipleOf":0.01},
+        "y":{"type":"number","exclusiveMinimum":-1,"exclusiveMaximum":0,"multipleOf":0.1},
+        "z":{"type":"integer","minimum":0,"maximum":9,"multipleOf":0.5e0}},
+       "required":["r","w","x","y"],"additionalProperties":false}""";
+
+  @Test
+  void multipleOfAPowerOfTenBoundsTheFractionDigitsAndReachesTheEnds() throws Exception {
+    assertThrows(SchemaException.class, () -> C.schema(Schemas.parse(STEPPED)), "0.5 is not a power of ten");
+    String schema = STEPPED.replace("0.5e0", "1");
+    conformsOverSeeds(schema, 300);
+    Set<String> ratings = new TreeSet<>();
+    JsonConstraints.Compiled g = C.schema(Schemas.parse(schema));
+    for (int seed = 0; seed < 2000; seed++) {
+      JsonNode v = parseStrict(walk(g.newConstraint(), new Random(seed), 5000, false));
+      ratings.add(v.get("r").decimalValue().stripTrailingZeros().toPlainString());
+      assertTrue(v.get("w").isIntegralNumber(), v.toString()); // multipleOf 1: no '.'
+    }
+    assertTrue(ratings.contains("1") && ratings.contains("5") && ratings.contains("4.9") && ratings.contains("1.1"), ratings.toString());
+    for (String bad : List.of("0.25", "10", "1e-9", "\"0.1\"", "0")) {
+      String s = "{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"multipleOf\":" + bad + "}}}";
+      SchemaException e = assertThrows(SchemaException.class, () -> C.schema(Schemas.parse(s)), bad);
+      assertTrue(e.getMessage().contains("schema.properties.a.multipleOf"), e.getMessage());
+    }
   }
 
   @Test

@@ -10,7 +10,7 @@ import java.util.Map;
  * TEST CODE ONLY: an independent validator of the JSON-schema keywords the tests use, written from the
  * JSON Schema 2020-12 validation vocabulary (type, properties, required, additionalProperties: false,
  * items, minItems, maxItems, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
- * minLength, maxLength counted in code points, anyOf). Shares no code with the server.
+ * multipleOf, minLength, maxLength counted in code points, anyOf). Shares no code with the server.
  */
 public final class MiniValidator {
   private MiniValidator() {}
@@ -70,6 +70,9 @@ public final class MiniValidator {
       if (s.has("maximum") && d > s.get("maximum").asDouble()) errors.add(at + ": above maximum");
       if (s.has("exclusiveMinimum") && d <= s.get("exclusiveMinimum").asDouble()) errors.add(at + ": not above exclusiveMinimum");
       if (s.has("exclusiveMaximum") && d >= s.get("exclusiveMaximum").asDouble()) errors.add(at + ": not below exclusiveMaximum");
+      if (s.has("multipleOf") && v.decimalValue().remainder(s.get("multipleOf").decimalValue()).signum() != 0) {
+        errors.add(at + ": not a multiple of " + s.get("multipleOf"));
+      }
     }
   }
 
