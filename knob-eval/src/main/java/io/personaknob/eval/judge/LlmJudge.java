@@ -40,10 +40,18 @@ public final class LlmJudge implements Judge {
    *     is rated under every variant
    */
   public LlmJudge(String name, String model, LlmClient client, long seed, Map<Dimension, List<String>> rubrics) {
+    this(name, model, client, seed, rubrics, JudgingProtocol.Options.defaults().maxRepairs());
+  }
+
+  /**
+   * @param maxRepairs how many times the judge is asked to fix an unusable reply (0 = never: an unusable
+   *     reply is a failed verdict)
+   */
+  public LlmJudge(String name, String model, LlmClient client, long seed, Map<Dimension, List<String>> rubrics, int maxRepairs) {
     this.name = name;
     this.model = model;
     this.client = client;
-    this.protocol = new JudgingProtocol(client, new JudgingProtocol.Options(seed, false, 2, null));
+    this.protocol = new JudgingProtocol(client, new JudgingProtocol.Options(seed, false, maxRepairs, null));
     this.rubrics = Map.copyOf(rubrics);
   }
 
