@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 17: {@code knob eval} against {@code knob serve} end to end on structured outputs. The model under
  * test is an API model of knob.yaml served by one {@code knob serve} (a tiny random Llama answering in free
- * text); the LLM judge is a model of knob.yaml served by another (another tiny random Llama) and sends its
- * rating and comparison schemas as response_format json_schema, which the server turns into constrained
- * decoding. With no repair turn allowed ({@code max_repairs: 0}) every judge call must come back a
+ * text, greedy); the LLM judge is a model of knob.yaml served by another (the same random weights with a
+ * longer context, loaded separately, greedy) and sends its rating, comparison and refusal-class schemas as
+ * response_format json_schema, which the server turns into constrained decoding. With no repair turn allowed ({@code max_repairs: 0}) every judge call must come back a
  * schema-valid verdict on the first request, and the judge — random, so no better than chance on the
  * validity pairs — must be reported as such instead of being used.
  */
