@@ -110,7 +110,7 @@ final class EvalCommand implements Callable<Integer> {
       var d = cfg.data();
       cfg = new EvalConfig(cfg.title(), cfg.out(), cfg.seed(),
           new EvalConfig.Data(d.personaknob(), d.split(), d.areYouSure(), d.xstest(), limit == null ? d.limit() : limit),
-          cfg.models(), cfg.judges(), t, maxNewTokens == null ? cfg.maxNewTokens() : maxNewTokens, cfg.knobConfig());
+          cfg.models(), cfg.judges(), t, maxNewTokens == null ? cfg.maxNewTokens() : maxNewTokens, cfg.knobConfig(), cfg.validity());
     }
     var err = spec.commandLine().getErr();
     Map<io.personaknob.core.data.Dimension, io.personaknob.lm.steer.SteeringVector> vectors = new java.util.LinkedHashMap<>();

@@ -41,6 +41,7 @@ import java.util.Set;
  *   - {name: minilm-context, type: reward-head, features: context}
  *   - {name: judge-a, type: llm}     # a model in knob.yaml, through knob-llm's judging protocol
  *   - {name: judge-b, type: llm, rubrics: {A: [checklist]}}   # per judge: rubric variants per dimension
+ *   - {name: judge-c, type: llm, max_repairs: 0}   # repair turns after an unusable reply (default 2)
  * rubrics: {A: [default, checklist]} # LLM judges' rubric variants per dimension (default: every variant)
  * tasks: [selection, generation, sycophancy, refusal, dpo]
  * generation: {max_new_tokens: 48}
@@ -100,11 +101,21 @@ public record EvalConfig(
    * A judge: {@code reward-head} (offline; {@code features} answer|context, optional saved {@code heads}) or
    * {@code llm}. {@code rubrics}: for an LLM judge, the rubric variants it rates each dimension under
    * (knob-llm's {@code Rubrics.VARIANTS}; a dimension not in the map gets every variant); empty for reward heads.
+   * {@code maxRepairs}: for an LLM judge, how many times it is asked to fix an unusable reply (knob-llm's
+   * repair-and-retry; 0 = never, e.g. against an endpoint with structured outputs, where none is needed).
    */
   public record JudgeSpec(String name, String type, String features, Path heads, String model,
-      Map<Dimension, List<String>> rubrics) {
+      Map<Dimension, List<String>> rubrics, int maxRepairs) {
+    /** knob-llm's default number of repair turns ({@code JudgingProtocol.Options.defaults()}). */
+    public static final int DEFAULT_MAX_REPAIRS = io.personaknob.llm.judge.JudgingProtocol.Options.defaults().maxRepairs();
+
     public JudgeSpec {
       rubrics = rubrics == null ? Map.of() : Map.copyOf(rubrics);
+      if (maxRepairs < 0) throw new IllegalArgumentException("maxRepairs must be >= 0, got " + maxRepairs);
+    }
+
+    public JudgeSpec(String name, String type, String features, Path heads, String model, Map<Dimension, List<String>> rubrics) {
+      this(name, type, features, heads, model, rubrics, DEFAULT_MAX_REPAIRS);
     }
 
     public JudgeSpec(String name, String type, String features, Path heads, String model) {
@@ -140,6 +151,7 @@ public record EvalConfig(
   static final class RawJudge {
     public String name, type, features, heads, model;
     public Map<String, List<String>> rubrics;
+    @JsonProperty("max_repairs") public String maxRepairs;
   }
 
   static final class RawGeneration {
@@ -322,7 +334,16 @@ public record EvalConfig(
         jr.putAll(runRubrics);
         jr.putAll(rubrics(r.rubrics, src, text, k + ".rubrics"));
       }
-      judges.add(new JudgeSpec(r.name, type, f, resolve(base, r.heads), r.model == null ? r.name : r.model, jr));
+      int repairs = JudgeSpec.DEFAULT_MAX_REPAIRS;
+      if (r.maxRepairs != null) {
+        if (!type.equals("llm"))
+          throw new UserException(src + lineOf(text, "judges", "max_repairs") + ": key '" + k + ".max_repairs': only LLM judges"
+              + " are asked to repair a reply (this judge is " + type + ")");
+        try { repairs = Integer.parseInt(r.maxRepairs.trim()); } catch (NumberFormatException e) { repairs = -1; }
+        if (repairs < 0) throw new UserException(src + lineOf(text, "judges", "max_repairs") + ": key '" + k + ".max_repairs': '"
+            + r.maxRepairs + "' is not a count");
+      }
+      judges.add(new JudgeSpec(r.name, type, f, resolve(base, r.heads), r.model == null ? r.name : r.model, jr, repairs));
     }
     List<String> tasks = raw.tasks == null ? TASKS : raw.tasks;
     for (int i = 0; i < tasks.size(); i++)
@@ -386,6 +407,9 @@ public record EvalConfig(
         Map<String, Object> r = new LinkedHashMap<>();
         for (Dimension d : Dimension.values()) r.put(d.name(), j.rubricVariants(d));
         x.put("rubrics", r);
+        // a repair can turn a failed rating into a rating; only when not the default, so that run
+        // directories of earlier versions keep their journal hash
+        if (j.maxRepairs() != JudgeSpec.DEFAULT_MAX_REPAIRS) x.put("max_repairs", j.maxRepairs());
       }
       js.add(x);
     }

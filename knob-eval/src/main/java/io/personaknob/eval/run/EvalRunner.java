@@ -130,6 +130,7 @@ public final class EvalRunner {
     int computed;
     io.personaknob.llm.RunStore store;
     io.personaknob.llm.LlmClient client;
+    Provenance prov; // of this run, for the run store's row
 
     Run(EvalConfig cfg, Progress say, Function<Path, LanguageModel> loader) {
       this.cfg = cfg;
@@ -178,6 +179,7 @@ public final class EvalRunner {
       for (EvalConfig.JudgeSpec j : cfg.judges()) if (j.heads() != null) inputs.put("judge:" + j.name(), j.heads());
 
       Provenance prov = Provenance.of(cfg.toMap(), inputs).withVersions(Map.of("judge_embedding", SentenceEmbedder.MODEL));
+      this.prov = prov;
       String hash = configHash(prov);
       Path runDir = cfg.out();
       journal = new RunJournal(runDir.resolve("journal.jsonl"), hash);
@@ -258,7 +260,7 @@ public final class EvalRunner {
       if (!(task("generation") && !evalRows.isEmpty())) return;
       for (EvalConfig.JudgeSpec j : cfg.judges()) {
         if (j.type().equals("llm")) {
-          judges.add(new io.personaknob.eval.judge.LlmJudge(j.name(), j.model(), llmClient(runDir), cfg.seed(), j.rubrics()));
+          judges.add(new io.personaknob.eval.judge.LlmJudge(j.name(), j.model(), llmClient(runDir), cfg.seed(), j.rubrics(), j.maxRepairs()));
           continue;
         }
         RewardHeads.Features f = RewardHeads.Features.valueOf(j.features().toUpperCase(Locale.ROOT));
@@ -292,6 +294,9 @@ public final class EvalRunner {
         var conf = io.personaknob.llm.KnobConfig.load(kc);
         store = io.personaknob.llm.RunStore.open(runDir.resolve("store.sqlite"));
         String runId = "eval-" + runDir.toAbsolutePath().normalize().getFileName();
+        // the run's row: the client adds its accounting (calls, cache hits, failures, tokens, cost) to it on
+        // close, and an UPDATE of a missing row would drop it silently
+        store.startRun(runId, "eval", prov);
         client = io.personaknob.llm.LlmClient.builder(conf).store(store).runId(runId).build();
       }
       return client;
@@ -638,7 +643,7 @@ public final class EvalRunner {
       List<io.personaknob.eval.judge.LlmJudge> out = new ArrayList<>();
       for (EvalConfig.JudgeSpec s : cfg.judges()) if (s.type().equals("llm")) {
         if (client == null) llmClient(cfg.out());
-        out.add(new io.personaknob.eval.judge.LlmJudge(s.name(), s.model(), client, cfg.seed()));
+        out.add(new io.personaknob.eval.judge.LlmJudge(s.name(), s.model(), client, cfg.seed(), s.rubrics(), s.maxRepairs()));
       }
       return out;
     }
