@@ -16,10 +16,8 @@ import io.personaknob.train.TrainConfig.Objective;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -101,10 +99,10 @@ public final class LagDpoTrainer implements AutoCloseable {
       if (cfg.initModel == null) throw new UserException(modelDir + ": no such model directory");
       String[] as = initModelSpec(cfg.initModel);
       Path tmp = modelDir.resolveSibling("." + modelDir.getFileName() + ".tmp");
-      deleteTree(tmp);
+      TrainFiles.deleteTree(tmp);
       // the size's default context (tiny: 2048, which holds a PersonaKnob row in byte-level tokens)
       HubLm.init(as[0], as[1], cfg.seed, 0, tmp);
-      moveAtomic(tmp, modelDir);
+      TrainFiles.moveAtomic(tmp, modelDir);
       created = true;
     }
     try {
@@ -114,7 +112,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       if (created) {
         if (model != null) model.close();
         model = null;
-        deleteTree(modelDir);
+        TrainFiles.deleteTree(modelDir);
       }
       throw e;
     }
@@ -251,7 +249,7 @@ public final class LagDpoTrainer implements AutoCloseable {
   }
 
   private float[][] referenceLogps(List<Group> src, String name) throws IOException {
-    String key = sha256(modelHash + "|" + (src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData)))
+    String key = TrainFiles.sha256(modelHash + "|" + (src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData)))
         + "|" + PreferenceGroups.renderPrompt("{prompt}", model.chatTemplate()) + "|" + cfg.maxLength + "|"
         + cfg.maxPromptLength);
     Path dir = cfg.refCache != null ? Path.of(cfg.refCache) : out.resolve("ref-cache");
@@ -290,7 +288,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
     Tensors.write(tmp, Map.of("logps", Tensors.of(new long[] {flat.length}, flat)),
         Map.of("model", modelHash, "key", key));
-    moveAtomic(tmp, file);
+    TrainFiles.moveAtomic(tmp, file);
     return r;
   }
 
@@ -511,7 +509,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     res.put("model", finalDir.toString());
     res.put("last", last);
     res.put("provenance", provMap(prov));
-    writeAtomic(resultFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(res));
+    TrainFiles.writeAtomic(resultFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(res));
     return new Result(out, finalDir, metricsFile, report, step, last, prov);
   }
 
@@ -666,7 +664,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       // a checkpoint newer than the state saved holds weights that diverge: resuming must not pick it
       try (var ls = Files.list(out)) {
         for (Path p : ls.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+") && stepOf(x) > lastGood.step()).toList())
-          deleteTree(p);
+          TrainFiles.deleteTree(p);
       }
       writeCheckpoint(lastGood);
     } catch (IOException e) {
@@ -675,11 +673,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     String lower = java.math.BigDecimal.valueOf(cfg.lr).divide(java.math.BigDecimal.TEN).stripTrailingZeros().toPlainString();
     throw new UserException(head + "; the update of step " + step + " led there. Saved " + ck
         + " (the state before that update). To redo it with a tenth of the learning rate, run: knob train --out "
-        + shellWord(cfg.out) + " --resume --lr " + lower);
-  }
-
-  static String shellWord(String s) {
-    return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+        + TrainFiles.shellWord(cfg.out) + " --resume --lr " + lower);
   }
 
   /** Per-dimension loss on the evaluation rows with the current weights (no gradient). */
@@ -801,7 +795,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     int at = state.step();
     Path dir = out.resolve("checkpoint-" + at);
     Path tmp = out.resolve(".checkpoint-" + at + ".tmp");
-    deleteTree(tmp);
+    TrainFiles.deleteTree(tmp);
     Files.createDirectories(tmp);
     Tensors.write(tmp.resolve("trainable.safetensors"), tensors("", state.weights(), new LinkedHashMap<>()),
         Map.of("format", "pt"));
@@ -823,13 +817,13 @@ public final class LagDpoTrainer implements AutoCloseable {
     st.put("provenance", provMap(prov));
     Files.writeString(tmp.resolve("trainer_state.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(st));
-    deleteTree(dir);
-    moveAtomic(tmp, dir);
+    TrainFiles.deleteTree(dir);
+    TrainFiles.moveAtomic(tmp, dir);
     // keep the newest checkpoints only
     try (var s = Files.list(out)) {
       List<Path> cks = s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+"))
           .sorted((a, b) -> Integer.compare(stepOf(b), stepOf(a))).toList();
-      for (int i = Math.max(1, cfg.keepCheckpoints); i < cks.size(); i++) deleteTree(cks.get(i));
+      for (int i = Math.max(1, cfg.keepCheckpoints); i < cks.size(); i++) TrainFiles.deleteTree(cks.get(i));
     }
   }
 
@@ -908,14 +902,14 @@ public final class LagDpoTrainer implements AutoCloseable {
         // a line cut by the kill: drop it
       }
     }
-    writeAtomic(f, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
+    TrainFiles.writeAtomic(f, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
   }
 
   private Path saveFinal(Provenance prov) throws IOException {
     boolean adapter = "adapter".equals(cfg.save);
     Path dir = out.resolve(adapter ? "adapter" : "model");
     Path tmp = out.resolve("." + dir.getFileName() + ".tmp");
-    deleteTree(tmp);
+    TrainFiles.deleteTree(tmp);
     if (adapter) {
       Files.createDirectories(tmp);
       Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> t = new LinkedHashMap<>();
@@ -950,8 +944,8 @@ public final class LagDpoTrainer implements AutoCloseable {
     }
     Files.writeString(tmp.resolve("provenance.json"),
         JSON.writerWithDefaultPrettyPrinter().writeValueAsString(provMap(prov)));
-    deleteTree(dir);
-    moveAtomic(tmp, dir);
+    TrainFiles.deleteTree(dir);
+    TrainFiles.moveAtomic(tmp, dir);
     return dir;
   }
 
@@ -970,36 +964,6 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   private void say(String msg) {
     if (progress != null) progress.println("train: " + msg);
-  }
-
-  static void moveAtomic(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
-
-  static void writeAtomic(Path f, String content) throws IOException {
-    Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
-    Files.writeString(tmp, content);
-    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) return;
-    try (var s = Files.walk(p)) {
-      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-    }
-  }
-
-  static String sha256(String s) {
-    try {
-      return java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The current trainable tensors (full weights or LoRA A/B) as float arrays, for tests and diagnostics. */

@@ -102,7 +102,7 @@ public final class TrainBench {
       return new Row(size, params, n, stepS, tokPerStep, tokPerStep / stepS, flops, mm, flops / mm, peakRssMiB(),
           golden[0], golden[1], golden[2], golden[3]);
     } finally {
-      LagDpoTrainer.deleteTree(dir);
+      TrainFiles.deleteTree(dir);
     }
   }
 
