@@ -3,7 +3,6 @@ package io.personaknob.train;
 import io.personaknob.lm.engine.Nd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -189,107 +188,11 @@ public final class LagDpoTrainer implements AutoCloseable {
     return w;
   }
 
-  // ---------------------------------------------------------------- sequences and log-probs
-
-  /** Sequences of a batch of groups: index of each golden and of each (group, dimension) reject. */
-  private record Batch(List<int[]> prompts, List<int[]> comps, List<Integer> golden,
-      Map<Dimension, List<int[]>> pairs /* [groupPos, chosenIdx, rejectedIdx, globalGroup] */) {}
-
-  private Batch batch(List<Integer> groupIdx, List<Group> src, Set<Dimension> only) {
-    List<int[]> prompts = new ArrayList<>();
-    List<int[]> comps = new ArrayList<>();
-    List<Integer> golden = new ArrayList<>();
-    Map<Dimension, List<int[]>> pairs = new EnumMap<>(Dimension.class);
-    for (int gi : groupIdx) {
-      Group g = src.get(gi);
-      boolean any = only == null || g.rejects().keySet().stream().anyMatch(only::contains);
-      if (!any) continue;
-      int c = prompts.size();
-      prompts.add(g.prompt());
-      comps.add(g.golden());
-      golden.add(c);
-      int k = 0;
-      for (var e : g.rejects().entrySet()) {
-        k++;
-        if (only != null && !only.contains(e.getKey())) continue;
-        int r = prompts.size();
-        prompts.add(g.prompt());
-        comps.add(e.getValue());
-        pairs.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(new int[] {gi, c, r, k});
-      }
-    }
-    return new Batch(prompts, comps, golden, pairs);
-  }
-
-  /** Summed completion log-probabilities [n] (prompt and padding masked). */
-  static NDArray sequenceLogps(TrainableLm model, NDManager s, Map<String, NDArray> w, List<int[]> prompts,
-      List<int[]> comps) {
-    int n = prompts.size();
-    int t = 0;
-    for (int i = 0; i < n; i++) t = Math.max(t, prompts.get(i).length + comps.get(i).length);
-    int pad = model.tokenizer().eosTokenIds().stream().mapToInt(Integer::intValue).min().orElse(0);
-    int[] ids = new int[n * t];
-    float[] mask = new float[n * t];
-    float[] tmask = new float[n * (t - 1)];
-    java.util.Arrays.fill(ids, pad);
-    for (int i = 0; i < n; i++) {
-      int[] p = prompts.get(i), c = comps.get(i);
-      System.arraycopy(p, 0, ids, i * t, p.length);
-      System.arraycopy(c, 0, ids, i * t + p.length, c.length);
-      for (int j = 0; j < p.length + c.length; j++) mask[i * t + j] = 1;
-      // position j predicts token j+1: a completion target when p.length <= j+1 < p.length + c.length
-      for (int j = p.length - 1; j < p.length + c.length - 1; j++) tmask[i * (t - 1) + j] = 1;
-    }
-    NDArray idArr = s.create(ids, new Shape(n, t));
-    NDArray logits = model.forward(s, w, idArr, s.create(mask, new Shape(n, t)));
-    NDArray lp = logits.get(":, :-1, :").logSoftmax(-1);
-    NDArray tgt = idArr.get(":, 1:").toType(DataType.INT64, false).expandDims(-1);
-    NDArray tok = lp.gather(tgt, -1).squeeze(-1);
-    return tok.mul(s.create(tmask, new Shape(n, t - 1))).sum(new int[] {1});
-  }
+  // ---------------------------------------------------------------- reference log-probs
 
   private float[][] referenceLogps(List<Group> src, String name) throws IOException {
-    String key = TrainFiles.sha256(modelHash + "|" + (src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData)))
-        + "|" + PreferenceGroups.renderPrompt("{prompt}", model.chatTemplate()) + "|" + cfg.maxLength + "|"
-        + cfg.maxPromptLength);
-    Path dir = cfg.refCache != null ? Path.of(cfg.refCache) : out.resolve("ref-cache");
-    Path file = dir.resolve("ref-" + name + "-" + key.substring(0, 24) + ".safetensors");
-    float[][] r = new float[src.size()][];
-    if (Files.isRegularFile(file)) {
-      var t = Tensors.read(file).get("logps");
-      int o = 0;
-      for (int i = 0; i < src.size(); i++) {
-        r[i] = java.util.Arrays.copyOfRange(t.data(), o, o + src.get(i).sequences());
-        o += src.get(i).sequences();
-      }
-      return r;
-    }
-    say("computing reference log-probabilities of " + src.size() + " " + name + " rows (cached in " + dir + ")");
-    List<Float> all = new ArrayList<>();
-    int chunk = Math.max(1, cfg.batchSize);
-    for (int i = 0; i < src.size(); i += chunk) {
-      List<Integer> idx = new ArrayList<>();
-      for (int j = i; j < Math.min(src.size(), i + chunk); j++) idx.add(j);
-      Batch b = batch(idx, src, null);
-      try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-        float[] lp = sequenceLogps(model, s, model.parameters(), b.prompts(), b.comps()).toFloatArray();
-        int o = 0;
-        for (int gi : idx) {
-          int n = src.get(gi).sequences();
-          r[gi] = java.util.Arrays.copyOfRange(lp, o, o + n);
-          o += n;
-        }
-      }
-    }
-    for (float[] x : r) for (float v : x) all.add(v);
-    float[] flat = new float[all.size()];
-    for (int i = 0; i < flat.length; i++) flat[i] = all.get(i);
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-    Tensors.write(tmp, Map.of("logps", Tensors.of(new long[] {flat.length}, flat)),
-        Map.of("model", modelHash, "key", key));
-    TrainFiles.moveAtomic(tmp, file);
-    return r;
+    String srcHash = src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData));
+    return LogProbs.reference(model, trainManager, cfg, out, src, name, srcHash, modelHash, this::say);
   }
 
   // ---------------------------------------------------------------- losses
@@ -298,7 +201,7 @@ public final class LagDpoTrainer implements AutoCloseable {
   private record DimStats(NDArray loss, NDArray sft, int pairs, double chosen, double rejected, double margin,
       double accuracy) {}
 
-  private Map<Dimension, DimStats> dimensionLosses(NDManager s, Batch b, NDArray logps, float[][] ref,
+  private Map<Dimension, DimStats> dimensionLosses(NDManager s, LogProbs.Batch b, NDArray logps, float[][] ref,
       DpoLoss.RunningMoments bcoState) {
     Map<Dimension, DimStats> res = new EnumMap<>(Dimension.class);
     for (var e : b.pairs().entrySet()) {
@@ -397,10 +300,10 @@ public final class LagDpoTrainer implements AutoCloseable {
     for (int gi : idx) present.addAll(groups.get(gi).rejects().keySet());
     Map<Dimension, float[]> res = new EnumMap<>(Dimension.class);
     for (Dimension d : present) {
-      Batch b = batch(idx, groups, EnumSet.of(d));
+      LogProbs.Batch b = LogProbs.batch(idx, groups, EnumSet.of(d));
       try (NDManager s = trainManager.newSubManager();
           GradientCollector gc = LmEngine.get().newGradientCollector()) {
-        NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
+        NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
         // the diagnostic passes must not advance bco's running mean: use a copy
         DimStats st = dimensionLosses(s, b, lp, refLogps, bco.copy()).get(d);
         if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
@@ -547,11 +450,11 @@ public final class LagDpoTrainer implements AutoCloseable {
           }));
         }
         // statistics (and, for the single-backward strategies, the gradient) from the shared golden forward
-        Batch b = batch(idx, groups, null);
+        LogProbs.Batch b = LogProbs.batch(idx, groups, null);
         for (int i = 0; i < b.prompts().size(); i++) tokensThisStep += b.prompts().get(i).length + b.comps().get(i).length;
         try (NDManager s = trainManager.newSubManager();
             GradientCollector gc = perDim ? null : LmEngine.get().newGradientCollector()) {
-          NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
+          NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
           Map<Dimension, DimStats> st = dimensionLosses(s, b, lp, refLogps, bco);
           Map<Dimension, Double> w = microWeights(st.keySet());
           NDArray total = null;
@@ -683,9 +586,9 @@ public final class LagDpoTrainer implements AutoCloseable {
     for (int i = 0; i < evalGroups.size(); i += cfg.batchSize) {
       List<Integer> idx = new ArrayList<>();
       for (int j = i; j < Math.min(evalGroups.size(), i + cfg.batchSize); j++) idx.add(j);
-      Batch b = batch(idx, evalGroups, null);
+      LogProbs.Batch b = LogProbs.batch(idx, evalGroups, null);
       try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-        NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
+        NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
         dimensionLosses(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
           double[] v = acc.computeIfAbsent(d, k -> new double[3]);
           v[0] += st.loss().getFloat() * st.pairs();
