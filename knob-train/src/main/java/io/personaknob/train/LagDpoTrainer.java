@@ -256,43 +256,6 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   // ---------------------------------------------------------------- gradients
 
-  private Map<String, NDArray> readAndZeroGrads(NDManager into) {
-    Map<String, NDArray> g = new LinkedHashMap<>();
-    for (var e : trainable.entrySet()) {
-      NDArray grad = e.getValue().getGradient();
-      NDArray copy = grad.duplicate();
-      copy.attach(into);
-      g.put(e.getKey(), copy);
-      grad.subi(grad);
-      grad.close();
-    }
-    return g;
-  }
-
-  private float[] flatten(Map<String, NDArray> g) {
-    int n = 0;
-    for (NDArray a : g.values()) n += (int) a.size();
-    float[] f = new float[n];
-    int o = 0;
-    for (NDArray a : g.values()) {
-      float[] x = a.toFloatArray();
-      System.arraycopy(x, 0, f, o, x.length);
-      o += x.length;
-    }
-    return f;
-  }
-
-  private Map<String, NDArray> unflatten(float[] f, NDManager into) {
-    Map<String, NDArray> g = new LinkedHashMap<>();
-    int o = 0;
-    for (var e : trainable.entrySet()) {
-      int n = (int) e.getValue().size();
-      g.put(e.getKey(), into.create(java.util.Arrays.copyOfRange(f, o, o + n), e.getValue().getShape()));
-      o += n;
-    }
-    return g;
-  }
-
   /** Per-dimension flat gradients of L_d (plus SFT term) over the given groups, one forward/backward each. */
   private Map<Dimension, float[]> perDimensionGradients(List<Integer> idx, NDManager step, double scale,
       Map<Dimension, Double> lossOut) {
@@ -309,7 +272,7 @@ public final class LagDpoTrainer implements AutoCloseable {
         if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
         gc.backward(Nd.mul(objectiveOf(st), scale));
       }
-      res.put(d, flatten(readAndZeroGrads(step)));
+      res.put(d, Gradients.flatten(Gradients.readAndZeroGrads(trainable, step)));
     }
     return res;
   }
@@ -437,7 +400,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       if (cosineStep && !perDim) {
         // diagnostic: per-dimension gradients of the first micro-batch, before (and separate from) the update
         var g = perDimensionGradients(microBatch((long) step * cfg.gradAccum), stepScope, 1.0, null);
-        cosines(g, row);
+        Gradients.cosines(g, row);
       }
       for (int a = 0; a < cfg.gradAccum; a++) {
         List<Integer> idx = microBatch((long) step * cfg.gradAccum + a);
@@ -480,7 +443,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       if (perDim) {
         List<Dimension> dims = new ArrayList<>(dimGradSum.keySet());
         List<float[]> gl = dims.stream().map(dimGradSum::get).toList();
-        if (cosineStep) cosines(dimGradSum, row);
+        if (cosineStep) Gradients.cosines(dimGradSum, row);
         float[] combined;
         if (objective == Objective.PCGRAD) {
           combined = GradientOps.pcgrad(gl, new Random(cfg.seed * 31 + step));
@@ -491,9 +454,9 @@ public final class LagDpoTrainer implements AutoCloseable {
           weightsUsed.clear();
           for (int i = 0; i < dims.size(); i++) weightsUsed.put(dims.get(i), alpha[i]);
         }
-        grads = unflatten(combined, stepScope);
+        grads = Gradients.unflatten(combined, trainable, stepScope);
       } else {
-        grads = readAndZeroGrads(stepScope);
+        grads = Gradients.readAndZeroGrads(trainable, stepScope);
       }
       // divergence guard before any update
       double gnorm = 0;
@@ -540,13 +503,6 @@ public final class LagDpoTrainer implements AutoCloseable {
       }
     }
     return row;
-  }
-
-  private void cosines(Map<Dimension, float[]> g, Map<String, Object> row) {
-    List<Dimension> dims = new ArrayList<>(g.keySet());
-    for (int i = 0; i < dims.size(); i++)
-      for (int j = i + 1; j < dims.size(); j++)
-        row.put("cos/" + dims.get(i) + "-" + dims.get(j), GradientOps.cosine(g.get(dims.get(i)), g.get(dims.get(j))));
   }
 
   /**
