@@ -54,6 +54,7 @@ public final class LagDpoTrainer implements AutoCloseable {
   private double loraScale;
   private AdamW optimizer;
   private Lagrangian lagrangian;
+  private DimensionLosses losses;
   private DpoLoss.RunningMoments bco = new DpoLoss.RunningMoments();
   private List<Group> groups;
   /** The dimensions with at least one pair in the training data (the D of docs/lag-dpo.md §5). */
@@ -154,6 +155,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     lagrangian = new Lagrangian(Lagrangian.Constraint.parse(cfg.constraint), cfg.eps, cfg.lambdaLr, cfg.lambdaMax,
         cfg.lambdaWarmup, cfg.lambdaWindow);
     Files.createDirectories(out);
+    losses = new DimensionLosses(cfg, objective, lossParams, lagrangian, dataDimensions);
     refLogps = referenceLogps(groups, "train");
     checkpoints = new Checkpoints(cfg, out, dataHash, modelHash, totalSteps);
   }
@@ -195,65 +197,6 @@ public final class LagDpoTrainer implements AutoCloseable {
     return LogProbs.reference(model, trainManager, cfg, out, src, name, srcHash, modelHash, this::say);
   }
 
-  // ---------------------------------------------------------------- losses
-
-  /** Per-dimension statistics of one forward. */
-  private record DimStats(NDArray loss, NDArray sft, int pairs, double chosen, double rejected, double margin,
-      double accuracy) {}
-
-  private Map<Dimension, DimStats> dimensionLosses(NDManager s, LogProbs.Batch b, NDArray logps, float[][] ref,
-      DpoLoss.RunningMoments bcoState) {
-    Map<Dimension, DimStats> res = new EnumMap<>(Dimension.class);
-    for (var e : b.pairs().entrySet()) {
-      List<int[]> ps = e.getValue();
-      int n = ps.size();
-      long[] ci = new long[n], ri = new long[n];
-      float[] rc = new float[n], rr = new float[n], cl = new float[n], rl = new float[n];
-      for (int i = 0; i < n; i++) {
-        int[] p = ps.get(i);
-        ci[i] = p[1];
-        ri[i] = p[2];
-        rc[i] = ref[p[0]][0];
-        rr[i] = ref[p[0]][p[3]];
-        cl[i] = b.comps().get(p[1]).length;
-        rl[i] = b.comps().get(p[2]).length;
-      }
-      NDArray chosen = logps.take(s, s.create(ci));
-      NDArray rejected = logps.take(s, s.create(ri));
-      NDArray clen = s.create(cl);
-      var r = DpoLoss.compute(lossParams, chosen, rejected, s.create(rc), s.create(rr), clen, s.create(rl), bcoState);
-      float[] cr = r.chosenRewards().toFloatArray();
-      float[] rj = r.rejectedRewards().toFloatArray();
-      double mc = 0, mr = 0, acc = 0;
-      for (int i = 0; i < n; i++) {
-        mc += cr[i];
-        mr += rj[i];
-        acc += cr[i] > rj[i] ? 1 : 0;
-      }
-      NDArray sft = chosen.div(clen).neg().mean();
-      res.put(e.getKey(), new DimStats(r.losses().mean(), sft, n, mc / n, mr / n, (mc - mr) / n, acc / n));
-    }
-    return res;
-  }
-
-  private Map<Dimension, Double> microWeights(Set<Dimension> present) {
-    Map<Dimension, Double> w = new EnumMap<>(Dimension.class);
-    switch (objective) {
-      case LAGRANGIAN -> w.putAll(lagrangian.weights(present, dataDimensions));
-      case WEIGHTED -> {
-        double tot = 0;
-        for (Dimension d : present) tot += cfg.weights.getOrDefault(d.name(), 0.0);
-        for (Dimension d : present) w.put(d, tot > 0 ? cfg.weights.getOrDefault(d.name(), 0.0) / tot : 1.0 / present.size());
-      }
-      default -> present.forEach(d -> w.put(d, 1.0 / present.size()));
-    }
-    return w;
-  }
-
-  private NDArray objectiveOf(DimStats st) {
-    return cfg.sftWeight > 0 ? st.loss().add(Nd.mul(st.sft(), cfg.sftWeight)) : st.loss();
-  }
-
   // ---------------------------------------------------------------- gradients
 
   /** Per-dimension flat gradients of L_d (plus SFT term) over the given groups, one forward/backward each. */
@@ -268,9 +211,9 @@ public final class LagDpoTrainer implements AutoCloseable {
           GradientCollector gc = LmEngine.get().newGradientCollector()) {
         NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
         // the diagnostic passes must not advance bco's running mean: use a copy
-        DimStats st = dimensionLosses(s, b, lp, refLogps, bco.copy()).get(d);
+        DimensionLosses.Stats st = losses.of(s, b, lp, refLogps, bco.copy()).get(d);
         if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
-        gc.backward(Nd.mul(objectiveOf(st), scale));
+        gc.backward(Nd.mul(losses.objectiveOf(st), scale));
       }
       res.put(d, Gradients.flatten(Gradients.readAndZeroGrads(trainable, step)));
     }
@@ -412,8 +355,8 @@ public final class LagDpoTrainer implements AutoCloseable {
       for (int a = 0; a < cfg.gradAccum; a++) {
         List<Integer> idx = microBatch((long) step * cfg.gradAccum + a);
         if (perDim) {
-          Map<Dimension, Double> losses = new EnumMap<>(Dimension.class);
-          var g = perDimensionGradients(idx, stepScope, 1.0 / cfg.gradAccum, losses);
+          Map<Dimension, Double> dimLosses = new EnumMap<>(Dimension.class);
+          var g = perDimensionGradients(idx, stepScope, 1.0 / cfg.gradAccum, dimLosses);
           g.forEach((d, v) -> dimGradSum.merge(d, v, (x, y) -> {
             for (int i = 0; i < x.length; i++) x[i] += y[i];
             return x;
@@ -425,11 +368,11 @@ public final class LagDpoTrainer implements AutoCloseable {
         try (NDManager s = trainManager.newSubManager();
             GradientCollector gc = perDim ? null : LmEngine.get().newGradientCollector()) {
           NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
-          Map<Dimension, DimStats> st = dimensionLosses(s, b, lp, refLogps, bco);
-          Map<Dimension, Double> w = microWeights(st.keySet());
+          Map<Dimension, DimensionLosses.Stats> st = losses.of(s, b, lp, refLogps, bco);
+          Map<Dimension, Double> w = losses.weights(st.keySet());
           NDArray total = null;
           for (var e : st.entrySet()) {
-            DimStats x = e.getValue();
+            DimensionLosses.Stats x = e.getValue();
             double l = x.loss().getFloat();
             double[] v = acc.computeIfAbsent(e.getKey(), k -> new double[7]);
             v[0] += l;
@@ -441,7 +384,7 @@ public final class LagDpoTrainer implements AutoCloseable {
             v[6] += 1;
             weightsUsed.merge(e.getKey(), w.get(e.getKey()) / cfg.gradAccum, Double::sum);
             objectiveValue += w.get(e.getKey()) * l / cfg.gradAccum;
-            NDArray term = Nd.mul(objectiveOf(x), w.get(e.getKey()) / cfg.gradAccum);
+            NDArray term = Nd.mul(losses.objectiveOf(x), w.get(e.getKey()) / cfg.gradAccum);
             total = total == null ? term : total.add(term);
           }
           if (!perDim && total != null) gc.backward(total);
@@ -552,7 +495,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       LogProbs.Batch b = LogProbs.batch(idx, evalGroups, null);
       try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
         NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
-        dimensionLosses(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
+        losses.of(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
           double[] v = acc.computeIfAbsent(d, k -> new double[3]);
           v[0] += st.loss().getFloat() * st.pairs();
           v[1] += st.margin() * st.pairs();
