@@ -48,10 +48,9 @@ public final class LagDpoTrainer implements AutoCloseable {
   private final Path out;
   private TrainableLm model;
   private NDManager trainManager;
-  /** Trainable tensors by name: all weights (full) or LoRA A/B ("NAME.lora_A", "NAME.lora_B"). */
-  private final LinkedHashMap<String, NDArray> trainable = new LinkedHashMap<>();
-  private final Map<String, TrainableLm.LinearShape> loraTargets = new LinkedHashMap<>();
-  private double loraScale;
+  private TrainableWeights weights;
+  /** {@code weights.tensors()}: trainable tensors by name (full weights or LoRA A/B); empty before setup. */
+  private LinkedHashMap<String, NDArray> trainable = new LinkedHashMap<>();
   private AdamW optimizer;
   private Lagrangian lagrangian;
   private DimensionLosses losses;
@@ -132,25 +131,8 @@ public final class LagDpoTrainer implements AutoCloseable {
     int perStep = cfg.batchSize * cfg.gradAccum;
     totalSteps = cfg.steps > 0 ? cfg.steps : (int) Math.ceil(cfg.epochs * groups.size() / perStep);
     trainManager = LmEngine.get().newBaseManager();
-    if (cfg.loraR > 0) {
-      loraScale = cfg.loraAlpha / cfg.loraR;
-      Random r = new Random(cfg.seed ^ 0x10AL);
-      for (var e : model.linearWeights().entrySet()) {
-        if (!loraTarget(e.getKey())) continue;
-        var s = e.getValue();
-        loraTargets.put(e.getKey(), s);
-        float[] a = new float[s.in() * cfg.loraR];
-        double bound = 1 / Math.sqrt(s.in());
-        for (int i = 0; i < a.length; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * bound);
-        trainable.put(e.getKey() + ".lora_A", trainManager.create(a, new Shape(s.in(), cfg.loraR)));
-        trainable.put(e.getKey() + ".lora_B", trainManager.zeros(new Shape(cfg.loraR, s.out())));
-      }
-      if (loraTargets.isEmpty()) throw new UserException("config lora-targets: " + cfg.loraTargets + " match no projection of the model");
-    } else {
-      for (var e : model.parameters().entrySet()) trainable.put(e.getKey(), e.getValue().duplicate());
-      for (NDArray a : trainable.values()) a.attach(trainManager);
-    }
-    for (NDArray a : trainable.values()) a.setRequiresGradient(true);
+    weights = new TrainableWeights(model, cfg, trainManager);
+    trainable = weights.tensors();
     optimizer = new AdamW(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps, cfg.weightDecay);
     lagrangian = new Lagrangian(Lagrangian.Constraint.parse(cfg.constraint), cfg.eps, cfg.lambdaLr, cfg.lambdaMax,
         cfg.lambdaWarmup, cfg.lambdaWindow);
@@ -172,24 +154,6 @@ public final class LagDpoTrainer implements AutoCloseable {
     return p;
   }
 
-  private boolean loraTarget(String name) {
-    for (String t : cfg.loraTargets) if (t.equals("all-linear") || name.contains(t)) return true;
-    return false;
-  }
-
-  /** Weights the forward pass uses: the trainable copies, or base + (α/r)·A·B for LoRA targets. */
-  private Map<String, NDArray> effectiveWeights() {
-    if (loraTargets.isEmpty()) return trainable;
-    Map<String, NDArray> w = new LinkedHashMap<>(model.parameters());
-    for (var e : loraTargets.entrySet()) {
-      String k = e.getKey();
-      NDArray delta = Nd.mul(trainable.get(k + ".lora_A").matMul(trainable.get(k + ".lora_B")), loraScale);
-      if (e.getValue().outFirst()) delta = delta.transpose();
-      w.put(k, model.parameters().get(k).add(delta));
-    }
-    return w;
-  }
-
   // ---------------------------------------------------------------- reference log-probs
 
   private float[][] referenceLogps(List<Group> src, String name) throws IOException {
@@ -209,7 +173,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       LogProbs.Batch b = LogProbs.batch(idx, groups, EnumSet.of(d));
       try (NDManager s = trainManager.newSubManager();
           GradientCollector gc = LmEngine.get().newGradientCollector()) {
-        NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
+        NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
         // the diagnostic passes must not advance bco's running mean: use a copy
         DimensionLosses.Stats st = losses.of(s, b, lp, refLogps, bco.copy()).get(d);
         if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
@@ -317,7 +281,8 @@ public final class LagDpoTrainer implements AutoCloseable {
       }
     }
     if (progress != null) progress.println();
-    Path finalDir = checkpoints.saveFinal(prov, model, trainManager, trainable, loraTargets, this::effectiveWeights);
+    Path finalDir = checkpoints.saveFinal(prov, model, trainManager, trainable, weights.loraTargets(),
+        weights::effective);
     Path report = out.resolve("report.html");
     Charts.writeReport(metricsFile, report, "Lag-DPO run: " + cfg.objective + " / " + cfg.loss, prov);
     Map<String, Object> res = new LinkedHashMap<>();
@@ -367,7 +332,7 @@ public final class LagDpoTrainer implements AutoCloseable {
         for (int i = 0; i < b.prompts().size(); i++) tokensThisStep += b.prompts().get(i).length + b.comps().get(i).length;
         try (NDManager s = trainManager.newSubManager();
             GradientCollector gc = perDim ? null : LmEngine.get().newGradientCollector()) {
-          NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
+          NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
           Map<Dimension, DimensionLosses.Stats> st = losses.of(s, b, lp, refLogps, bco);
           Map<Dimension, Double> w = losses.weights(st.keySet());
           NDArray total = null;
@@ -494,7 +459,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       for (int j = i; j < Math.min(evalGroups.size(), i + cfg.batchSize); j++) idx.add(j);
       LogProbs.Batch b = LogProbs.batch(idx, evalGroups, null);
       try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-        NDArray lp = LogProbs.sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
+        NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
         losses.of(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
           double[] v = acc.computeIfAbsent(d, k -> new double[3]);
           v[0] += st.loss().getFloat() * st.pairs();
