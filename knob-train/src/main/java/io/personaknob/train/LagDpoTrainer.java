@@ -3,7 +3,6 @@ package io.personaknob.train;
 import io.personaknob.lm.engine.Nd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.personaknob.core.Provenance;
@@ -18,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -56,6 +54,7 @@ public final class LagDpoTrainer implements AutoCloseable {
   private DimensionLosses losses;
   private DpoLoss.RunningMoments bco = new DpoLoss.RunningMoments();
   private List<Group> groups;
+  private DataOrder order;
   /** The dimensions with at least one pair in the training data (the D of docs/lag-dpo.md §5). */
   private final Set<Dimension> dataDimensions = EnumSet.noneOf(Dimension.class);
   private List<Group> evalGroups = List.of();
@@ -130,6 +129,7 @@ public final class LagDpoTrainer implements AutoCloseable {
           model.chatTemplate(), cfg.maxLength, cfg.maxPromptLength);
     int perStep = cfg.batchSize * cfg.gradAccum;
     totalSteps = cfg.steps > 0 ? cfg.steps : (int) Math.ceil(cfg.epochs * groups.size() / perStep);
+    order = new DataOrder(groups.size(), cfg.batchSize, cfg.seed);
     trainManager = LmEngine.get().newBaseManager();
     weights = new TrainableWeights(model, cfg, trainManager);
     trainable = weights.tensors();
@@ -185,28 +185,6 @@ public final class LagDpoTrainer implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------- the loop
-
-  private List<Integer> microBatch(long k) {
-    int n = groups.size();
-    List<Integer> idx = new ArrayList<>();
-    for (long i = k * cfg.batchSize; i < (k + 1) * cfg.batchSize; i++) {
-      int epoch = (int) (i / n);
-      idx.add(order(epoch).get((int) (i % n)));
-    }
-    return idx;
-  }
-
-  private final Map<Integer, List<Integer>> orders = new TreeMap<>();
-
-  /** The seeded shuffle of epoch e: derived from (seed, epoch) so a resume re-derives it. */
-  private List<Integer> order(int epoch) {
-    return orders.computeIfAbsent(epoch, e -> {
-      List<Integer> o = new ArrayList<>();
-      for (int i = 0; i < groups.size(); i++) o.add(i);
-      Collections.shuffle(o, new Random(cfg.seed * 1_000_003L + e));
-      return o;
-    });
-  }
 
   /** Runs (or resumes) the training to the end. */
   public Result train(boolean resume) throws IOException {
@@ -314,11 +292,11 @@ public final class LagDpoTrainer implements AutoCloseable {
       double objectiveValue = 0;
       if (cosineStep && !perDim) {
         // diagnostic: per-dimension gradients of the first micro-batch, before (and separate from) the update
-        var g = perDimensionGradients(microBatch((long) step * cfg.gradAccum), stepScope, 1.0, null);
+        var g = perDimensionGradients(order.microBatch((long) step * cfg.gradAccum), stepScope, 1.0, null);
         Gradients.cosines(g, row);
       }
       for (int a = 0; a < cfg.gradAccum; a++) {
-        List<Integer> idx = microBatch((long) step * cfg.gradAccum + a);
+        List<Integer> idx = order.microBatch((long) step * cfg.gradAccum + a);
         if (perDim) {
           Map<Dimension, Double> dimLosses = new EnumMap<>(Dimension.class);
           var g = perDimensionGradients(idx, stepScope, 1.0 / cfg.gradAccum, dimLosses);
