@@ -145,6 +145,18 @@ final class Checkpoints {
   }
 
   /**
+   * Makes {@code good} the newest checkpoint: a checkpoint newer than it holds weights that diverge, and
+   * resuming must not pick it, so those are deleted before {@code good} is written.
+   */
+  void rollBackTo(State good, Provenance prov) throws IOException {
+    try (var ls = Files.list(out)) {
+      for (Path p : ls.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+") && stepOf(x) > good.step()).toList())
+        TrainFiles.deleteTree(p);
+    }
+    write(good, prov);
+  }
+
+  /**
    * The settings of the newest checkpoint in {@code out} (what {@code knob train --resume} starts from before
    * its flags), or null when there is none.
    */

@@ -58,11 +58,13 @@ public final class LagDpoTrainer implements AutoCloseable {
   /** The dimensions with at least one pair in the training data (the D of docs/lag-dpo.md §5). */
   private final Set<Dimension> dataDimensions = EnumSet.noneOf(Dimension.class);
   private List<Group> evalGroups = List.of();
+  private float[][] evalRef;
   private float[][] refLogps; // per group: [golden, rejects in mask order]
   private String dataHash;
   private String modelHash;
   private int step;
   private int totalSteps;
+  private long tokensThisStep;
   /** What this resume changed, for the first metrics row written after it (null: nothing). */
   private Map<String, Object> resumeRecord;
   /** The state at the start of the last step whose forward passed the divergence checks (see {@link #diverged}). */
@@ -413,12 +415,7 @@ public final class LagDpoTrainer implements AutoCloseable {
           + "; nothing new was saved. Check the data, --beta and --diverge-loss.");
     Path ck = out.resolve("checkpoint-" + lastGood.step());
     try {
-      // a checkpoint newer than the state saved holds weights that diverge: resuming must not pick it
-      try (var ls = Files.list(out)) {
-        for (Path p : ls.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+") && Checkpoints.stepOf(x) > lastGood.step()).toList())
-          TrainFiles.deleteTree(p);
-      }
-      checkpoints.write(lastGood, prov);
+      checkpoints.rollBackTo(lastGood, prov);
     } catch (IOException e) {
       throw new UserException(out + ": cannot save the checkpoint before stopping: " + e.getMessage());
     }
@@ -453,9 +450,6 @@ public final class LagDpoTrainer implements AutoCloseable {
     });
     return r;
   }
-
-  private float[][] evalRef;
-  private long tokensThisStep;
 
   // ---------------------------------------------------------------- checkpoints
 
