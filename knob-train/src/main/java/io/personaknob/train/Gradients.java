@@ -3,10 +3,12 @@ package io.personaknob.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.personaknob.core.data.Dimension;
+import io.personaknob.train.TrainConfig.Objective;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Gradients of the trainable tensors as the multi-objective strategies need them: read out (and zeroed)
@@ -58,6 +60,27 @@ final class Gradients {
       o += n;
     }
     return g;
+  }
+
+  /**
+   * PCGrad's (projection order seeded by {@code pcgradSeed}) or MGDA's combination of the per-dimension
+   * gradients {@code g}; the weight each dimension got goes into {@code weightsUsed}.
+   */
+  static float[] combine(Objective objective, Map<Dimension, float[]> g, long pcgradSeed,
+      Map<Dimension, Double> weightsUsed) {
+    List<Dimension> dims = new ArrayList<>(g.keySet());
+    List<float[]> gl = dims.stream().map(g::get).toList();
+    float[] combined;
+    if (objective == Objective.PCGRAD) {
+      combined = GradientOps.pcgrad(gl, new Random(pcgradSeed));
+      for (Dimension d : dims) weightsUsed.put(d, 1.0 / dims.size());
+    } else {
+      double[] alpha = GradientOps.mgdaWeights(GradientOps.gram(gl));
+      combined = GradientOps.combine(gl, alpha);
+      weightsUsed.clear();
+      for (int i = 0; i < dims.size(); i++) weightsUsed.put(dims.get(i), alpha[i]);
+    }
+    return combined;
   }
 
   /** The cosine of every pair of the per-dimension gradients {@code g}, as metrics "cos/D1-D2". */

@@ -22,7 +22,6 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -336,19 +335,8 @@ public final class LagDpoTrainer implements AutoCloseable {
         }
       }
       if (perDim) {
-        List<Dimension> dims = new ArrayList<>(dimGradSum.keySet());
-        List<float[]> gl = dims.stream().map(dimGradSum::get).toList();
         if (cosineStep) Gradients.cosines(dimGradSum, row);
-        float[] combined;
-        if (objective == Objective.PCGRAD) {
-          combined = GradientOps.pcgrad(gl, new Random(cfg.seed * 31 + step));
-          for (Dimension d : dims) weightsUsed.put(d, 1.0 / dims.size());
-        } else {
-          double[] alpha = GradientOps.mgdaWeights(GradientOps.gram(gl));
-          combined = GradientOps.combine(gl, alpha);
-          weightsUsed.clear();
-          for (int i = 0; i < dims.size(); i++) weightsUsed.put(dims.get(i), alpha[i]);
-        }
+        float[] combined = Gradients.combine(objective, dimGradSum, cfg.seed * 31 + step, weightsUsed);
         grads = Gradients.unflatten(combined, trainable, stepScope);
       } else {
         grads = Gradients.readAndZeroGrads(trainable, stepScope);
