@@ -285,7 +285,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     double lr = AdamW.scheduledLr(cfg.lrScheduler, cfg.lr, step, cfg.warmupSteps, totalSteps);
     boolean perDim = objective == Objective.PCGRAD || objective == Objective.MGDA;
     boolean cosineStep = cfg.cosineEvery > 0 && (step % cfg.cosineEvery == 0);
-    Map<Dimension, double[]> acc = new EnumMap<>(Dimension.class); // loss, chosen, rejected, margin, acc, pairs, micro
+    StepStats acc = new StepStats();
     Map<Dimension, Double> weightsUsed = new EnumMap<>(Dimension.class);
     try (NDManager stepScope = trainManager.newSubManager()) {
       Map<String, NDArray> grads;
@@ -318,14 +318,7 @@ public final class LagDpoTrainer implements AutoCloseable {
           for (var e : st.entrySet()) {
             DimensionLosses.Stats x = e.getValue();
             double l = x.loss().getFloat();
-            double[] v = acc.computeIfAbsent(e.getKey(), k -> new double[7]);
-            v[0] += l;
-            v[1] += x.chosen();
-            v[2] += x.rejected();
-            v[3] += x.margin();
-            v[4] += x.accuracy();
-            v[5] += x.pairs();
-            v[6] += 1;
+            acc.add(e.getKey(), l, x);
             weightsUsed.merge(e.getKey(), w.get(e.getKey()) / cfg.gradAccum, Double::sum);
             objectiveValue += w.get(e.getKey()) * l / cfg.gradAccum;
             NDArray term = Nd.mul(losses.objectiveOf(x), w.get(e.getKey()) / cfg.gradAccum);
@@ -345,12 +338,8 @@ public final class LagDpoTrainer implements AutoCloseable {
       double gnorm = 0;
       for (NDArray g : grads.values()) gnorm += g.square().sum().getFloat();
       gnorm = Math.sqrt(gnorm);
-      Map<Dimension, Double> stepLoss = new EnumMap<>(Dimension.class);
-      Map<Dimension, Double> stepMargin = new EnumMap<>(Dimension.class);
-      acc.forEach((d, v) -> {
-        stepLoss.put(d, v[0] / v[6]);
-        stepMargin.put(d, v[3] / v[6]);
-      });
+      Map<Dimension, Double> stepLoss = acc.meanLoss();
+      Map<Dimension, Double> stepMargin = acc.meanMargin();
       for (var e : stepLoss.entrySet())
         if (!Double.isFinite(e.getValue()) || e.getValue() > cfg.divergeLoss) diverged(e.getKey() + "/loss", e.getValue());
       if (!Double.isFinite(gnorm)) diverged("grad_norm", gnorm);
@@ -366,20 +355,7 @@ public final class LagDpoTrainer implements AutoCloseable {
       row.put("loss", objectiveValue);
       row.put("lr", lr);
       row.put("grad_norm", gnorm);
-      for (Dimension d : Dimension.values()) {
-        double[] v = acc.get(d);
-        if (v == null) {
-          row.put("skipped/" + d, 1);
-          continue;
-        }
-        row.put(d + "/loss", v[0] / v[6]);
-        row.put(d + "/rewards/chosen", v[1] / v[6]);
-        row.put(d + "/rewards/rejected", v[2] / v[6]);
-        row.put(d + "/rewards/margins", v[3] / v[6]);
-        row.put(d + "/rewards/accuracies", v[4] / v[6]);
-        row.put(d + "/pairs", (int) v[5]);
-        row.put("weight/" + d, weightsUsed.getOrDefault(d, 0.0));
-      }
+      acc.putInto(row, weightsUsed);
       if (objective == Objective.LAGRANGIAN) {
         new TreeMap<>(lagrangian.lambdas()).forEach((k, v) -> row.put("lambda/" + k, v));
         new TreeMap<>(lagrangian.violations()).forEach((k, v) -> row.put("violation/" + k, v));
