@@ -29,6 +29,12 @@ import java.util.TreeMap;
  * Runs one Lag-DPO training from a {@link TrainConfig}: data → groups, cached reference log-probs, the loss
  * family per dimension, the multi-objective strategy, AdamW with schedule, clipping and accumulation, LoRA or
  * full fine-tuning, atomic checkpoints with exact resume, metrics JSONL and an HTML chart page.
+ *
+ * <p>This class holds the run and its loop; the pieces it drives live beside it: {@link TrainableWeights}
+ * (full or LoRA), {@link DataOrder} (which groups a micro-batch holds), {@link LogProbs} (batches, log-probs,
+ * cached reference log-probs), {@link DimensionLosses} (per-dimension losses and weights), {@link Gradients}
+ * (per-dimension gradients, PCGrad/MGDA), {@link StepStats} (a step's metrics), {@link Checkpoints} (save,
+ * restore, final model, provenance) and {@link TrainFiles} (atomic file helpers).
  */
 public final class LagDpoTrainer implements AutoCloseable {
 
@@ -88,104 +94,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     return this;
   }
 
-  // ---------------------------------------------------------------- setup
-
-  private void setup() throws IOException {
-    Path modelDir = Path.of(cfg.model);
-    boolean created = false;
-    if (!Files.exists(modelDir)) {
-      if (cfg.initModel == null) throw new UserException(modelDir + ": no such model directory");
-      String[] as = initModelSpec(cfg.initModel);
-      Path tmp = modelDir.resolveSibling("." + modelDir.getFileName() + ".tmp");
-      TrainFiles.deleteTree(tmp);
-      // the size's default context (tiny: 2048, which holds a PersonaKnob row in byte-level tokens)
-      HubLm.init(as[0], as[1], cfg.seed, 0, tmp);
-      TrainFiles.moveAtomic(tmp, modelDir);
-      created = true;
-    }
-    try {
-      setupWith(modelDir);
-    } catch (IOException | RuntimeException e) {
-      // a run that never started leaves nothing behind, not even the model --init-model made for it
-      if (created) {
-        if (model != null) model.close();
-        model = null;
-        TrainFiles.deleteTree(modelDir);
-      }
-      throw e;
-    }
-  }
-
-  private void setupWith(Path modelDir) throws IOException {
-    model = HubLm.load(modelDir);
-    cfg.resolveLengths(model.contextLength());
-    modelHash = Provenance.sha256(modelDir);
-    Path dataPath = Path.of(cfg.data);
-    groups = PreferenceGroups.build(dataPath, model.tokenizer(), model.chatTemplate(),
-        cfg.maxLength, cfg.maxPromptLength);
-    dataHash = Provenance.sha256(dataPath);
-    for (var g : groups) dataDimensions.addAll(g.rejects().keySet());
-    if (cfg.evalData != null)
-      evalGroups = PreferenceGroups.build(Path.of(cfg.evalData), model.tokenizer(),
-          model.chatTemplate(), cfg.maxLength, cfg.maxPromptLength);
-    int perStep = cfg.batchSize * cfg.gradAccum;
-    totalSteps = cfg.steps > 0 ? cfg.steps : (int) Math.ceil(cfg.epochs * groups.size() / perStep);
-    order = new DataOrder(groups.size(), cfg.batchSize, cfg.seed);
-    trainManager = LmEngine.get().newBaseManager();
-    weights = new TrainableWeights(model, cfg, trainManager);
-    trainable = weights.tensors();
-    optimizer = new AdamW(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps, cfg.weightDecay);
-    lagrangian = new Lagrangian(Lagrangian.Constraint.parse(cfg.constraint), cfg.eps, cfg.lambdaLr, cfg.lambdaMax,
-        cfg.lambdaWarmup, cfg.lambdaWindow);
-    Files.createDirectories(out);
-    losses = new DimensionLosses(cfg, objective, lossParams, lagrangian, dataDimensions);
-    refLogps = referenceLogps(groups, "train");
-    checkpoints = new Checkpoints(cfg, out, dataHash, modelHash, totalSteps);
-  }
-
-  /**
-   * {@code tiny}/{@code small} (a GPT-2) or {@code ARCH-SIZE} with ARCH one of knob-lm's random-model
-   * architectures (llama, qwen2, qwen3, gpt2): [arch, size].
-   */
-  static String[] initModelSpec(String v) {
-    String[] p = v.contains("-") ? v.split("-", 2) : new String[] {"gpt2", v};
-    if (!io.personaknob.lm.model.ModelFactory.ARCHS.contains(p[0]) || !io.personaknob.lm.model.ModelFactory.SIZES.contains(p[1]))
-      throw new UserException("config init-model: expected tiny, small or ARCH-SIZE (ARCH one of "
-          + String.join(", ", io.personaknob.lm.model.ModelFactory.ARCHS) + "), got " + v);
-    return p;
-  }
-
-  // ---------------------------------------------------------------- reference log-probs
-
-  private float[][] referenceLogps(List<Group> src, String name) throws IOException {
-    String srcHash = src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData));
-    return LogProbs.reference(model, trainManager, cfg, out, src, name, srcHash, modelHash, this::say);
-  }
-
-  // ---------------------------------------------------------------- gradients
-
-  /** Per-dimension flat gradients of L_d (plus SFT term) over the given groups, one forward/backward each. */
-  private Map<Dimension, float[]> perDimensionGradients(List<Integer> idx, NDManager step, double scale,
-      Map<Dimension, Double> lossOut) {
-    Set<Dimension> present = EnumSet.noneOf(Dimension.class);
-    for (int gi : idx) present.addAll(groups.get(gi).rejects().keySet());
-    Map<Dimension, float[]> res = new EnumMap<>(Dimension.class);
-    for (Dimension d : present) {
-      LogProbs.Batch b = LogProbs.batch(idx, groups, EnumSet.of(d));
-      try (NDManager s = trainManager.newSubManager();
-          GradientCollector gc = LmEngine.get().newGradientCollector()) {
-        NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
-        // the diagnostic passes must not advance bco's running mean: use a copy
-        DimensionLosses.Stats st = losses.of(s, b, lp, refLogps, bco.copy()).get(d);
-        if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
-        gc.backward(Nd.mul(losses.objectiveOf(st), scale));
-      }
-      res.put(d, Gradients.flatten(Gradients.readAndZeroGrads(trainable, step)));
-    }
-    return res;
-  }
-
-  // ---------------------------------------------------------------- the loop
+  // ---------------------------------------------------------------- the run
 
   /** Runs (or resumes) the training to the end. */
   public Result train(boolean resume) throws IOException {
@@ -272,6 +181,82 @@ public final class LagDpoTrainer implements AutoCloseable {
     TrainFiles.writeAtomic(resultFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(res));
     return new Result(out, finalDir, metricsFile, report, step, last, prov);
   }
+
+  // ---------------------------------------------------------------- setup
+
+  private void setup() throws IOException {
+    Path modelDir = Path.of(cfg.model);
+    boolean created = false;
+    if (!Files.exists(modelDir)) {
+      if (cfg.initModel == null) throw new UserException(modelDir + ": no such model directory");
+      String[] as = initModelSpec(cfg.initModel);
+      Path tmp = modelDir.resolveSibling("." + modelDir.getFileName() + ".tmp");
+      TrainFiles.deleteTree(tmp);
+      // the size's default context (tiny: 2048, which holds a PersonaKnob row in byte-level tokens)
+      HubLm.init(as[0], as[1], cfg.seed, 0, tmp);
+      TrainFiles.moveAtomic(tmp, modelDir);
+      created = true;
+    }
+    try {
+      setupWith(modelDir);
+    } catch (IOException | RuntimeException e) {
+      // a run that never started leaves nothing behind, not even the model --init-model made for it
+      if (created) {
+        if (model != null) model.close();
+        model = null;
+        TrainFiles.deleteTree(modelDir);
+      }
+      throw e;
+    }
+  }
+
+  private void setupWith(Path modelDir) throws IOException {
+    model = HubLm.load(modelDir);
+    cfg.resolveLengths(model.contextLength());
+    modelHash = Provenance.sha256(modelDir);
+    Path dataPath = Path.of(cfg.data);
+    groups = PreferenceGroups.build(dataPath, model.tokenizer(), model.chatTemplate(),
+        cfg.maxLength, cfg.maxPromptLength);
+    dataHash = Provenance.sha256(dataPath);
+    for (var g : groups) dataDimensions.addAll(g.rejects().keySet());
+    if (cfg.evalData != null)
+      evalGroups = PreferenceGroups.build(Path.of(cfg.evalData), model.tokenizer(),
+          model.chatTemplate(), cfg.maxLength, cfg.maxPromptLength);
+    int perStep = cfg.batchSize * cfg.gradAccum;
+    totalSteps = cfg.steps > 0 ? cfg.steps : (int) Math.ceil(cfg.epochs * groups.size() / perStep);
+    order = new DataOrder(groups.size(), cfg.batchSize, cfg.seed);
+    trainManager = LmEngine.get().newBaseManager();
+    weights = new TrainableWeights(model, cfg, trainManager);
+    trainable = weights.tensors();
+    optimizer = new AdamW(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps, cfg.weightDecay);
+    lagrangian = new Lagrangian(Lagrangian.Constraint.parse(cfg.constraint), cfg.eps, cfg.lambdaLr, cfg.lambdaMax,
+        cfg.lambdaWarmup, cfg.lambdaWindow);
+    Files.createDirectories(out);
+    losses = new DimensionLosses(cfg, objective, lossParams, lagrangian, dataDimensions);
+    refLogps = referenceLogps(groups, "train");
+    checkpoints = new Checkpoints(cfg, out, dataHash, modelHash, totalSteps);
+  }
+
+  /**
+   * {@code tiny}/{@code small} (a GPT-2) or {@code ARCH-SIZE} with ARCH one of knob-lm's random-model
+   * architectures (llama, qwen2, qwen3, gpt2): [arch, size].
+   */
+  static String[] initModelSpec(String v) {
+    String[] p = v.contains("-") ? v.split("-", 2) : new String[] {"gpt2", v};
+    if (!io.personaknob.lm.model.ModelFactory.ARCHS.contains(p[0]) || !io.personaknob.lm.model.ModelFactory.SIZES.contains(p[1]))
+      throw new UserException("config init-model: expected tiny, small or ARCH-SIZE (ARCH one of "
+          + String.join(", ", io.personaknob.lm.model.ModelFactory.ARCHS) + "), got " + v);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- reference log-probs
+
+  private float[][] referenceLogps(List<Group> src, String name) throws IOException {
+    String srcHash = src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData));
+    return LogProbs.reference(model, trainManager, cfg, out, src, name, srcHash, modelHash, this::say);
+  }
+
+  // ---------------------------------------------------------------- one step
 
   private Map<String, Object> trainStep() {
     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
@@ -364,6 +349,29 @@ public final class LagDpoTrainer implements AutoCloseable {
     return row;
   }
 
+  /** Per-dimension flat gradients of L_d (plus SFT term) over the given groups, one forward/backward each. */
+  private Map<Dimension, float[]> perDimensionGradients(List<Integer> idx, NDManager step, double scale,
+      Map<Dimension, Double> lossOut) {
+    Set<Dimension> present = EnumSet.noneOf(Dimension.class);
+    for (int gi : idx) present.addAll(groups.get(gi).rejects().keySet());
+    Map<Dimension, float[]> res = new EnumMap<>(Dimension.class);
+    for (Dimension d : present) {
+      LogProbs.Batch b = LogProbs.batch(idx, groups, EnumSet.of(d));
+      try (NDManager s = trainManager.newSubManager();
+          GradientCollector gc = LmEngine.get().newGradientCollector()) {
+        NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
+        // the diagnostic passes must not advance bco's running mean: use a copy
+        DimensionLosses.Stats st = losses.of(s, b, lp, refLogps, bco.copy()).get(d);
+        if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
+        gc.backward(Nd.mul(losses.objectiveOf(st), scale));
+      }
+      res.put(d, Gradients.flatten(Gradients.readAndZeroGrads(trainable, step)));
+    }
+    return res;
+  }
+
+  // ---------------------------------------------------------------- divergence, evaluation, checkpoints
+
   /**
    * Stops a diverging run. The loss that fails the check was computed from the current weights, which the
    * previous update made, so resuming from them with a lower learning rate would fail the same way: the state
@@ -414,8 +422,6 @@ public final class LagDpoTrainer implements AutoCloseable {
     });
     return r;
   }
-
-  // ---------------------------------------------------------------- checkpoints
 
   private void saveCheckpoint() throws IOException {
     checkpoints.write(new Checkpoints.State(step, trainable, optimizer.m, optimizer.v, optimizer.t, lagrangian.state(),
