@@ -128,7 +128,7 @@ public final class Charts {
     sb.append("<h2>Provenance</h2><table>");
     LagDpoTrainer.provMap(prov).forEach((k, v) -> sb.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(String.valueOf(v))).append("</td></tr>"));
     sb.append("</table><p>eps = ").append(esc(String.valueOf(eps))).append("</p></body></html>\n");
-    LagDpoTrainer.writeAtomic(html, sb.toString());
+    TrainFiles.writeAtomic(html, sb.toString());
   }
 
   private static void addChart(StringBuilder sb, String title, Map<String, List<double[]>> series, Double ref, String refLabel) {

@@ -59,9 +59,9 @@ public final class LagDpoEvidence {
       // the GPT-2 tiny with context 512 that docs/lag-dpo.md §8 was measured with (the size's default context
       // is larger now, which would draw other random weights)
       Path tmp = model.resolveSibling("." + model.getFileName() + ".tmp");
-      LagDpoTrainer.deleteTree(tmp);
+      TrainFiles.deleteTree(tmp);
       HubLm.init("gpt2", "tiny", seed, 512, tmp);
-      LagDpoTrainer.moveAtomic(tmp, model);
+      TrainFiles.moveAtomic(tmp, model);
     }
     for (String o : OBJECTIVES) {
       TrainConfig c = config(out, model, data, o, steps, seed);

@@ -3,8 +3,6 @@ package io.personaknob.train;
 import io.personaknob.lm.engine.Nd;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.personaknob.core.Provenance;
@@ -16,18 +14,14 @@ import io.personaknob.train.TrainConfig.Objective;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -35,6 +29,12 @@ import java.util.TreeMap;
  * Runs one Lag-DPO training from a {@link TrainConfig}: data → groups, cached reference log-probs, the loss
  * family per dimension, the multi-objective strategy, AdamW with schedule, clipping and accumulation, LoRA or
  * full fine-tuning, atomic checkpoints with exact resume, metrics JSONL and an HTML chart page.
+ *
+ * <p>This class holds the run and its loop; the pieces it drives live beside it: {@link TrainableWeights}
+ * (full or LoRA), {@link DataOrder} (which groups a micro-batch holds), {@link LogProbs} (batches, log-probs,
+ * cached reference log-probs), {@link DimensionLosses} (per-dimension losses and weights), {@link Gradients}
+ * (per-dimension gradients, PCGrad/MGDA), {@link StepStats} (a step's metrics), {@link Checkpoints} (save,
+ * restore, final model, provenance) and {@link TrainFiles} (atomic file helpers).
  */
 public final class LagDpoTrainer implements AutoCloseable {
 
@@ -51,29 +51,31 @@ public final class LagDpoTrainer implements AutoCloseable {
   private final Path out;
   private TrainableLm model;
   private NDManager trainManager;
-  /** Trainable tensors by name: all weights (full) or LoRA A/B ("NAME.lora_A", "NAME.lora_B"). */
-  private final LinkedHashMap<String, NDArray> trainable = new LinkedHashMap<>();
-  private final Map<String, TrainableLm.LinearShape> loraTargets = new LinkedHashMap<>();
-  private double loraScale;
+  private TrainableWeights weights;
+  /** {@code weights.tensors()}: trainable tensors by name (full weights or LoRA A/B); empty before setup. */
+  private LinkedHashMap<String, NDArray> trainable = new LinkedHashMap<>();
   private AdamW optimizer;
   private Lagrangian lagrangian;
+  private DimensionLosses losses;
   private DpoLoss.RunningMoments bco = new DpoLoss.RunningMoments();
   private List<Group> groups;
+  private DataOrder order;
   /** The dimensions with at least one pair in the training data (the D of docs/lag-dpo.md §5). */
   private final Set<Dimension> dataDimensions = EnumSet.noneOf(Dimension.class);
   private List<Group> evalGroups = List.of();
+  private float[][] evalRef;
   private float[][] refLogps; // per group: [golden, rejects in mask order]
   private String dataHash;
   private String modelHash;
   private int step;
   private int totalSteps;
-  /** The settings changed by earlier resumes: [{step, changed: {key: [before, after]}}] (provenance, state). */
-  private final List<Map<String, Object>> resumeHistory = new ArrayList<>();
+  private long tokensThisStep;
   /** What this resume changed, for the first metrics row written after it (null: nothing). */
   private Map<String, Object> resumeRecord;
   /** The state at the start of the last step whose forward passed the divergence checks (see {@link #diverged}). */
-  private State lastGood;
+  private Checkpoints.State lastGood;
   private Provenance prov;
+  private Checkpoints checkpoints;
   /** Stop after this many optimiser steps in this process (tests use it to simulate a kill); 0 = no limit. */
   private int stopAfter;
 
@@ -92,365 +94,29 @@ public final class LagDpoTrainer implements AutoCloseable {
     return this;
   }
 
-  // ---------------------------------------------------------------- setup
-
-  private void setup() throws IOException {
-    Path modelDir = Path.of(cfg.model);
-    boolean created = false;
-    if (!Files.exists(modelDir)) {
-      if (cfg.initModel == null) throw new UserException(modelDir + ": no such model directory");
-      String[] as = initModelSpec(cfg.initModel);
-      Path tmp = modelDir.resolveSibling("." + modelDir.getFileName() + ".tmp");
-      deleteTree(tmp);
-      // the size's default context (tiny: 2048, which holds a PersonaKnob row in byte-level tokens)
-      HubLm.init(as[0], as[1], cfg.seed, 0, tmp);
-      moveAtomic(tmp, modelDir);
-      created = true;
-    }
-    try {
-      setupWith(modelDir);
-    } catch (IOException | RuntimeException e) {
-      // a run that never started leaves nothing behind, not even the model --init-model made for it
-      if (created) {
-        if (model != null) model.close();
-        model = null;
-        deleteTree(modelDir);
-      }
-      throw e;
-    }
-  }
-
-  private void setupWith(Path modelDir) throws IOException {
-    model = HubLm.load(modelDir);
-    cfg.resolveLengths(model.contextLength());
-    modelHash = Provenance.sha256(modelDir);
-    Path dataPath = Path.of(cfg.data);
-    groups = PreferenceGroups.build(dataPath, model.tokenizer(), model.chatTemplate(),
-        cfg.maxLength, cfg.maxPromptLength);
-    dataHash = Provenance.sha256(dataPath);
-    for (var g : groups) dataDimensions.addAll(g.rejects().keySet());
-    if (cfg.evalData != null)
-      evalGroups = PreferenceGroups.build(Path.of(cfg.evalData), model.tokenizer(),
-          model.chatTemplate(), cfg.maxLength, cfg.maxPromptLength);
-    int perStep = cfg.batchSize * cfg.gradAccum;
-    totalSteps = cfg.steps > 0 ? cfg.steps : (int) Math.ceil(cfg.epochs * groups.size() / perStep);
-    trainManager = LmEngine.get().newBaseManager();
-    if (cfg.loraR > 0) {
-      loraScale = cfg.loraAlpha / cfg.loraR;
-      Random r = new Random(cfg.seed ^ 0x10AL);
-      for (var e : model.linearWeights().entrySet()) {
-        if (!loraTarget(e.getKey())) continue;
-        var s = e.getValue();
-        loraTargets.put(e.getKey(), s);
-        float[] a = new float[s.in() * cfg.loraR];
-        double bound = 1 / Math.sqrt(s.in());
-        for (int i = 0; i < a.length; i++) a[i] = (float) ((r.nextDouble() * 2 - 1) * bound);
-        trainable.put(e.getKey() + ".lora_A", trainManager.create(a, new Shape(s.in(), cfg.loraR)));
-        trainable.put(e.getKey() + ".lora_B", trainManager.zeros(new Shape(cfg.loraR, s.out())));
-      }
-      if (loraTargets.isEmpty()) throw new UserException("config lora-targets: " + cfg.loraTargets + " match no projection of the model");
-    } else {
-      for (var e : model.parameters().entrySet()) trainable.put(e.getKey(), e.getValue().duplicate());
-      for (NDArray a : trainable.values()) a.attach(trainManager);
-    }
-    for (NDArray a : trainable.values()) a.setRequiresGradient(true);
-    optimizer = new AdamW(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps, cfg.weightDecay);
-    lagrangian = new Lagrangian(Lagrangian.Constraint.parse(cfg.constraint), cfg.eps, cfg.lambdaLr, cfg.lambdaMax,
-        cfg.lambdaWarmup, cfg.lambdaWindow);
-    Files.createDirectories(out);
-    refLogps = referenceLogps(groups, "train");
-  }
-
-  /**
-   * {@code tiny}/{@code small} (a GPT-2) or {@code ARCH-SIZE} with ARCH one of knob-lm's random-model
-   * architectures (llama, qwen2, qwen3, gpt2): [arch, size].
-   */
-  static String[] initModelSpec(String v) {
-    String[] p = v.contains("-") ? v.split("-", 2) : new String[] {"gpt2", v};
-    if (!io.personaknob.lm.model.ModelFactory.ARCHS.contains(p[0]) || !io.personaknob.lm.model.ModelFactory.SIZES.contains(p[1]))
-      throw new UserException("config init-model: expected tiny, small or ARCH-SIZE (ARCH one of "
-          + String.join(", ", io.personaknob.lm.model.ModelFactory.ARCHS) + "), got " + v);
-    return p;
-  }
-
-  private boolean loraTarget(String name) {
-    for (String t : cfg.loraTargets) if (t.equals("all-linear") || name.contains(t)) return true;
-    return false;
-  }
-
-  /** Weights the forward pass uses: the trainable copies, or base + (α/r)·A·B for LoRA targets. */
-  private Map<String, NDArray> effectiveWeights() {
-    if (loraTargets.isEmpty()) return trainable;
-    Map<String, NDArray> w = new LinkedHashMap<>(model.parameters());
-    for (var e : loraTargets.entrySet()) {
-      String k = e.getKey();
-      NDArray delta = Nd.mul(trainable.get(k + ".lora_A").matMul(trainable.get(k + ".lora_B")), loraScale);
-      if (e.getValue().outFirst()) delta = delta.transpose();
-      w.put(k, model.parameters().get(k).add(delta));
-    }
-    return w;
-  }
-
-  // ---------------------------------------------------------------- sequences and log-probs
-
-  /** Sequences of a batch of groups: index of each golden and of each (group, dimension) reject. */
-  private record Batch(List<int[]> prompts, List<int[]> comps, List<Integer> golden,
-      Map<Dimension, List<int[]>> pairs /* [groupPos, chosenIdx, rejectedIdx, globalGroup] */) {}
-
-  private Batch batch(List<Integer> groupIdx, List<Group> src, Set<Dimension> only) {
-    List<int[]> prompts = new ArrayList<>();
-    List<int[]> comps = new ArrayList<>();
-    List<Integer> golden = new ArrayList<>();
-    Map<Dimension, List<int[]>> pairs = new EnumMap<>(Dimension.class);
-    for (int gi : groupIdx) {
-      Group g = src.get(gi);
-      boolean any = only == null || g.rejects().keySet().stream().anyMatch(only::contains);
-      if (!any) continue;
-      int c = prompts.size();
-      prompts.add(g.prompt());
-      comps.add(g.golden());
-      golden.add(c);
-      int k = 0;
-      for (var e : g.rejects().entrySet()) {
-        k++;
-        if (only != null && !only.contains(e.getKey())) continue;
-        int r = prompts.size();
-        prompts.add(g.prompt());
-        comps.add(e.getValue());
-        pairs.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(new int[] {gi, c, r, k});
-      }
-    }
-    return new Batch(prompts, comps, golden, pairs);
-  }
-
-  /** Summed completion log-probabilities [n] (prompt and padding masked). */
-  static NDArray sequenceLogps(TrainableLm model, NDManager s, Map<String, NDArray> w, List<int[]> prompts,
-      List<int[]> comps) {
-    int n = prompts.size();
-    int t = 0;
-    for (int i = 0; i < n; i++) t = Math.max(t, prompts.get(i).length + comps.get(i).length);
-    int pad = model.tokenizer().eosTokenIds().stream().mapToInt(Integer::intValue).min().orElse(0);
-    int[] ids = new int[n * t];
-    float[] mask = new float[n * t];
-    float[] tmask = new float[n * (t - 1)];
-    java.util.Arrays.fill(ids, pad);
-    for (int i = 0; i < n; i++) {
-      int[] p = prompts.get(i), c = comps.get(i);
-      System.arraycopy(p, 0, ids, i * t, p.length);
-      System.arraycopy(c, 0, ids, i * t + p.length, c.length);
-      for (int j = 0; j < p.length + c.length; j++) mask[i * t + j] = 1;
-      // position j predicts token j+1: a completion target when p.length <= j+1 < p.length + c.length
-      for (int j = p.length - 1; j < p.length + c.length - 1; j++) tmask[i * (t - 1) + j] = 1;
-    }
-    NDArray idArr = s.create(ids, new Shape(n, t));
-    NDArray logits = model.forward(s, w, idArr, s.create(mask, new Shape(n, t)));
-    NDArray lp = logits.get(":, :-1, :").logSoftmax(-1);
-    NDArray tgt = idArr.get(":, 1:").toType(DataType.INT64, false).expandDims(-1);
-    NDArray tok = lp.gather(tgt, -1).squeeze(-1);
-    return tok.mul(s.create(tmask, new Shape(n, t - 1))).sum(new int[] {1});
-  }
-
-  private float[][] referenceLogps(List<Group> src, String name) throws IOException {
-    String key = sha256(modelHash + "|" + (src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData)))
-        + "|" + PreferenceGroups.renderPrompt("{prompt}", model.chatTemplate()) + "|" + cfg.maxLength + "|"
-        + cfg.maxPromptLength);
-    Path dir = cfg.refCache != null ? Path.of(cfg.refCache) : out.resolve("ref-cache");
-    Path file = dir.resolve("ref-" + name + "-" + key.substring(0, 24) + ".safetensors");
-    float[][] r = new float[src.size()][];
-    if (Files.isRegularFile(file)) {
-      var t = Tensors.read(file).get("logps");
-      int o = 0;
-      for (int i = 0; i < src.size(); i++) {
-        r[i] = java.util.Arrays.copyOfRange(t.data(), o, o + src.get(i).sequences());
-        o += src.get(i).sequences();
-      }
-      return r;
-    }
-    say("computing reference log-probabilities of " + src.size() + " " + name + " rows (cached in " + dir + ")");
-    List<Float> all = new ArrayList<>();
-    int chunk = Math.max(1, cfg.batchSize);
-    for (int i = 0; i < src.size(); i += chunk) {
-      List<Integer> idx = new ArrayList<>();
-      for (int j = i; j < Math.min(src.size(), i + chunk); j++) idx.add(j);
-      Batch b = batch(idx, src, null);
-      try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-        float[] lp = sequenceLogps(model, s, model.parameters(), b.prompts(), b.comps()).toFloatArray();
-        int o = 0;
-        for (int gi : idx) {
-          int n = src.get(gi).sequences();
-          r[gi] = java.util.Arrays.copyOfRange(lp, o, o + n);
-          o += n;
-        }
-      }
-    }
-    for (float[] x : r) for (float v : x) all.add(v);
-    float[] flat = new float[all.size()];
-    for (int i = 0; i < flat.length; i++) flat[i] = all.get(i);
-    Files.createDirectories(dir);
-    Path tmp = dir.resolve("." + file.getFileName() + ".tmp");
-    Tensors.write(tmp, Map.of("logps", Tensors.of(new long[] {flat.length}, flat)),
-        Map.of("model", modelHash, "key", key));
-    moveAtomic(tmp, file);
-    return r;
-  }
-
-  // ---------------------------------------------------------------- losses
-
-  /** Per-dimension statistics of one forward. */
-  private record DimStats(NDArray loss, NDArray sft, int pairs, double chosen, double rejected, double margin,
-      double accuracy) {}
-
-  private Map<Dimension, DimStats> dimensionLosses(NDManager s, Batch b, NDArray logps, float[][] ref,
-      DpoLoss.RunningMoments bcoState) {
-    Map<Dimension, DimStats> res = new EnumMap<>(Dimension.class);
-    for (var e : b.pairs().entrySet()) {
-      List<int[]> ps = e.getValue();
-      int n = ps.size();
-      long[] ci = new long[n], ri = new long[n];
-      float[] rc = new float[n], rr = new float[n], cl = new float[n], rl = new float[n];
-      for (int i = 0; i < n; i++) {
-        int[] p = ps.get(i);
-        ci[i] = p[1];
-        ri[i] = p[2];
-        rc[i] = ref[p[0]][0];
-        rr[i] = ref[p[0]][p[3]];
-        cl[i] = b.comps().get(p[1]).length;
-        rl[i] = b.comps().get(p[2]).length;
-      }
-      NDArray chosen = logps.take(s, s.create(ci));
-      NDArray rejected = logps.take(s, s.create(ri));
-      NDArray clen = s.create(cl);
-      var r = DpoLoss.compute(lossParams, chosen, rejected, s.create(rc), s.create(rr), clen, s.create(rl), bcoState);
-      float[] cr = r.chosenRewards().toFloatArray();
-      float[] rj = r.rejectedRewards().toFloatArray();
-      double mc = 0, mr = 0, acc = 0;
-      for (int i = 0; i < n; i++) {
-        mc += cr[i];
-        mr += rj[i];
-        acc += cr[i] > rj[i] ? 1 : 0;
-      }
-      NDArray sft = chosen.div(clen).neg().mean();
-      res.put(e.getKey(), new DimStats(r.losses().mean(), sft, n, mc / n, mr / n, (mc - mr) / n, acc / n));
-    }
-    return res;
-  }
-
-  private Map<Dimension, Double> microWeights(Set<Dimension> present) {
-    Map<Dimension, Double> w = new EnumMap<>(Dimension.class);
-    switch (objective) {
-      case LAGRANGIAN -> w.putAll(lagrangian.weights(present, dataDimensions));
-      case WEIGHTED -> {
-        double tot = 0;
-        for (Dimension d : present) tot += cfg.weights.getOrDefault(d.name(), 0.0);
-        for (Dimension d : present) w.put(d, tot > 0 ? cfg.weights.getOrDefault(d.name(), 0.0) / tot : 1.0 / present.size());
-      }
-      default -> present.forEach(d -> w.put(d, 1.0 / present.size()));
-    }
-    return w;
-  }
-
-  private NDArray objectiveOf(DimStats st) {
-    return cfg.sftWeight > 0 ? st.loss().add(Nd.mul(st.sft(), cfg.sftWeight)) : st.loss();
-  }
-
-  // ---------------------------------------------------------------- gradients
-
-  private Map<String, NDArray> readAndZeroGrads(NDManager into) {
-    Map<String, NDArray> g = new LinkedHashMap<>();
-    for (var e : trainable.entrySet()) {
-      NDArray grad = e.getValue().getGradient();
-      NDArray copy = grad.duplicate();
-      copy.attach(into);
-      g.put(e.getKey(), copy);
-      grad.subi(grad);
-      grad.close();
-    }
-    return g;
-  }
-
-  private float[] flatten(Map<String, NDArray> g) {
-    int n = 0;
-    for (NDArray a : g.values()) n += (int) a.size();
-    float[] f = new float[n];
-    int o = 0;
-    for (NDArray a : g.values()) {
-      float[] x = a.toFloatArray();
-      System.arraycopy(x, 0, f, o, x.length);
-      o += x.length;
-    }
-    return f;
-  }
-
-  private Map<String, NDArray> unflatten(float[] f, NDManager into) {
-    Map<String, NDArray> g = new LinkedHashMap<>();
-    int o = 0;
-    for (var e : trainable.entrySet()) {
-      int n = (int) e.getValue().size();
-      g.put(e.getKey(), into.create(java.util.Arrays.copyOfRange(f, o, o + n), e.getValue().getShape()));
-      o += n;
-    }
-    return g;
-  }
-
-  /** Per-dimension flat gradients of L_d (plus SFT term) over the given groups, one forward/backward each. */
-  private Map<Dimension, float[]> perDimensionGradients(List<Integer> idx, NDManager step, double scale,
-      Map<Dimension, Double> lossOut) {
-    Set<Dimension> present = EnumSet.noneOf(Dimension.class);
-    for (int gi : idx) present.addAll(groups.get(gi).rejects().keySet());
-    Map<Dimension, float[]> res = new EnumMap<>(Dimension.class);
-    for (Dimension d : present) {
-      Batch b = batch(idx, groups, EnumSet.of(d));
-      try (NDManager s = trainManager.newSubManager();
-          GradientCollector gc = LmEngine.get().newGradientCollector()) {
-        NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
-        // the diagnostic passes must not advance bco's running mean: use a copy
-        DimStats st = dimensionLosses(s, b, lp, refLogps, bco.copy()).get(d);
-        if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
-        gc.backward(Nd.mul(objectiveOf(st), scale));
-      }
-      res.put(d, flatten(readAndZeroGrads(step)));
-    }
-    return res;
-  }
-
-  // ---------------------------------------------------------------- the loop
-
-  private List<Integer> microBatch(long k) {
-    int n = groups.size();
-    List<Integer> idx = new ArrayList<>();
-    for (long i = k * cfg.batchSize; i < (k + 1) * cfg.batchSize; i++) {
-      int epoch = (int) (i / n);
-      idx.add(order(epoch).get((int) (i % n)));
-    }
-    return idx;
-  }
-
-  private final Map<Integer, List<Integer>> orders = new TreeMap<>();
-
-  /** The seeded shuffle of epoch e: derived from (seed, epoch) so a resume re-derives it. */
-  private List<Integer> order(int epoch) {
-    return orders.computeIfAbsent(epoch, e -> {
-      List<Integer> o = new ArrayList<>();
-      for (int i = 0; i < groups.size(); i++) o.add(i);
-      Collections.shuffle(o, new Random(cfg.seed * 1_000_003L + e));
-      return o;
-    });
-  }
+  // ---------------------------------------------------------------- the run
 
   /** Runs (or resumes) the training to the end. */
   public Result train(boolean resume) throws IOException {
     setup();
     Path metricsFile = out.resolve("metrics.jsonl");
     if (resume) {
-      Path ck = latestCheckpoint();
+      Path ck = checkpoints.latest();
       if (ck == null) {
         say("no checkpoint in " + out + ": starting from step 0");
       } else {
-        restore(ck);
-        truncateMetrics(metricsFile, step);
+        Checkpoints.Restored r = checkpoints.restore(ck, trainable, trainManager, optimizer, lagrangian);
+        step = r.step();
+        bco = r.bco();
+        if (r.record() != null) {
+          resumeRecord = r.record();
+          if (progress != null) say(r.warning());
+          else System.err.println("train: " + r.warning());
+        }
+        Checkpoints.truncateMetrics(metricsFile, step);
         say("resumed from " + ck.getFileName() + " (step " + step + "/" + totalSteps + ")");
       }
-    } else if (latestCheckpoint() != null) {
+    } else if (checkpoints.latest() != null) {
       throw new UserException(out + ": holds checkpoints of an earlier run; pass --resume to continue it or choose another --out");
     } else {
       Files.deleteIfExists(metricsFile);
@@ -465,9 +131,9 @@ public final class LagDpoTrainer implements AutoCloseable {
       Object lastRow = done.get("last");
       @SuppressWarnings("unchecked")
       Map<String, Object> lastMap = lastRow instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-      return new Result(out, finished, metricsFile, out.resolve("report.html"), step, lastMap, provenance());
+      return new Result(out, finished, metricsFile, out.resolve("report.html"), step, lastMap, checkpoints.provenance());
     }
-    prov = provenance();
+    prov = checkpoints.provenance();
     long t0 = System.nanoTime();
     int startStep = step;
     Map<String, Object> last = Map.of();
@@ -503,7 +169,8 @@ public final class LagDpoTrainer implements AutoCloseable {
       }
     }
     if (progress != null) progress.println();
-    Path finalDir = saveFinal(prov);
+    Path finalDir = checkpoints.saveFinal(prov, model, trainManager, trainable, weights.loraTargets(),
+        weights::effective);
     Path report = out.resolve("report.html");
     Charts.writeReport(metricsFile, report, "Lag-DPO run: " + cfg.objective + " / " + cfg.loss, prov);
     Map<String, Object> res = new LinkedHashMap<>();
@@ -511,9 +178,85 @@ public final class LagDpoTrainer implements AutoCloseable {
     res.put("model", finalDir.toString());
     res.put("last", last);
     res.put("provenance", provMap(prov));
-    writeAtomic(resultFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(res));
+    TrainFiles.writeAtomic(resultFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(res));
     return new Result(out, finalDir, metricsFile, report, step, last, prov);
   }
+
+  // ---------------------------------------------------------------- setup
+
+  private void setup() throws IOException {
+    Path modelDir = Path.of(cfg.model);
+    boolean created = false;
+    if (!Files.exists(modelDir)) {
+      if (cfg.initModel == null) throw new UserException(modelDir + ": no such model directory");
+      String[] as = initModelSpec(cfg.initModel);
+      Path tmp = modelDir.resolveSibling("." + modelDir.getFileName() + ".tmp");
+      TrainFiles.deleteTree(tmp);
+      // the size's default context (tiny: 2048, which holds a PersonaKnob row in byte-level tokens)
+      HubLm.init(as[0], as[1], cfg.seed, 0, tmp);
+      TrainFiles.moveAtomic(tmp, modelDir);
+      created = true;
+    }
+    try {
+      setupWith(modelDir);
+    } catch (IOException | RuntimeException e) {
+      // a run that never started leaves nothing behind, not even the model --init-model made for it
+      if (created) {
+        if (model != null) model.close();
+        model = null;
+        TrainFiles.deleteTree(modelDir);
+      }
+      throw e;
+    }
+  }
+
+  private void setupWith(Path modelDir) throws IOException {
+    model = HubLm.load(modelDir);
+    cfg.resolveLengths(model.contextLength());
+    modelHash = Provenance.sha256(modelDir);
+    Path dataPath = Path.of(cfg.data);
+    groups = PreferenceGroups.build(dataPath, model.tokenizer(), model.chatTemplate(),
+        cfg.maxLength, cfg.maxPromptLength);
+    dataHash = Provenance.sha256(dataPath);
+    for (var g : groups) dataDimensions.addAll(g.rejects().keySet());
+    if (cfg.evalData != null)
+      evalGroups = PreferenceGroups.build(Path.of(cfg.evalData), model.tokenizer(),
+          model.chatTemplate(), cfg.maxLength, cfg.maxPromptLength);
+    int perStep = cfg.batchSize * cfg.gradAccum;
+    totalSteps = cfg.steps > 0 ? cfg.steps : (int) Math.ceil(cfg.epochs * groups.size() / perStep);
+    order = new DataOrder(groups.size(), cfg.batchSize, cfg.seed);
+    trainManager = LmEngine.get().newBaseManager();
+    weights = new TrainableWeights(model, cfg, trainManager);
+    trainable = weights.tensors();
+    optimizer = new AdamW(cfg.adamBeta1, cfg.adamBeta2, cfg.adamEps, cfg.weightDecay);
+    lagrangian = new Lagrangian(Lagrangian.Constraint.parse(cfg.constraint), cfg.eps, cfg.lambdaLr, cfg.lambdaMax,
+        cfg.lambdaWarmup, cfg.lambdaWindow);
+    Files.createDirectories(out);
+    losses = new DimensionLosses(cfg, objective, lossParams, lagrangian, dataDimensions);
+    refLogps = referenceLogps(groups, "train");
+    checkpoints = new Checkpoints(cfg, out, dataHash, modelHash, totalSteps);
+  }
+
+  /**
+   * {@code tiny}/{@code small} (a GPT-2) or {@code ARCH-SIZE} with ARCH one of knob-lm's random-model
+   * architectures (llama, qwen2, qwen3, gpt2): [arch, size].
+   */
+  static String[] initModelSpec(String v) {
+    String[] p = v.contains("-") ? v.split("-", 2) : new String[] {"gpt2", v};
+    if (!io.personaknob.lm.model.ModelFactory.ARCHS.contains(p[0]) || !io.personaknob.lm.model.ModelFactory.SIZES.contains(p[1]))
+      throw new UserException("config init-model: expected tiny, small or ARCH-SIZE (ARCH one of "
+          + String.join(", ", io.personaknob.lm.model.ModelFactory.ARCHS) + "), got " + v);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- reference log-probs
+
+  private float[][] referenceLogps(List<Group> src, String name) throws IOException {
+    String srcHash = src == groups ? dataHash : Provenance.sha256(Path.of(cfg.evalData));
+    return LogProbs.reference(model, trainManager, cfg, out, src, name, srcHash, modelHash, this::say);
+  }
+
+  // ---------------------------------------------------------------- one step
 
   private Map<String, Object> trainStep() {
     try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
@@ -527,7 +270,7 @@ public final class LagDpoTrainer implements AutoCloseable {
     double lr = AdamW.scheduledLr(cfg.lrScheduler, cfg.lr, step, cfg.warmupSteps, totalSteps);
     boolean perDim = objective == Objective.PCGRAD || objective == Objective.MGDA;
     boolean cosineStep = cfg.cosineEvery > 0 && (step % cfg.cosineEvery == 0);
-    Map<Dimension, double[]> acc = new EnumMap<>(Dimension.class); // loss, chosen, rejected, margin, acc, pairs, micro
+    StepStats acc = new StepStats();
     Map<Dimension, Double> weightsUsed = new EnumMap<>(Dimension.class);
     try (NDManager stepScope = trainManager.newSubManager()) {
       Map<String, NDArray> grads;
@@ -535,75 +278,53 @@ public final class LagDpoTrainer implements AutoCloseable {
       double objectiveValue = 0;
       if (cosineStep && !perDim) {
         // diagnostic: per-dimension gradients of the first micro-batch, before (and separate from) the update
-        var g = perDimensionGradients(microBatch((long) step * cfg.gradAccum), stepScope, 1.0, null);
-        cosines(g, row);
+        var g = perDimensionGradients(order.microBatch((long) step * cfg.gradAccum), stepScope, 1.0, null);
+        Gradients.cosines(g, row);
       }
       for (int a = 0; a < cfg.gradAccum; a++) {
-        List<Integer> idx = microBatch((long) step * cfg.gradAccum + a);
+        List<Integer> idx = order.microBatch((long) step * cfg.gradAccum + a);
         if (perDim) {
-          Map<Dimension, Double> losses = new EnumMap<>(Dimension.class);
-          var g = perDimensionGradients(idx, stepScope, 1.0 / cfg.gradAccum, losses);
+          Map<Dimension, Double> dimLosses = new EnumMap<>(Dimension.class);
+          var g = perDimensionGradients(idx, stepScope, 1.0 / cfg.gradAccum, dimLosses);
           g.forEach((d, v) -> dimGradSum.merge(d, v, (x, y) -> {
             for (int i = 0; i < x.length; i++) x[i] += y[i];
             return x;
           }));
         }
         // statistics (and, for the single-backward strategies, the gradient) from the shared golden forward
-        Batch b = batch(idx, groups, null);
+        LogProbs.Batch b = LogProbs.batch(idx, groups, null);
         for (int i = 0; i < b.prompts().size(); i++) tokensThisStep += b.prompts().get(i).length + b.comps().get(i).length;
         try (NDManager s = trainManager.newSubManager();
             GradientCollector gc = perDim ? null : LmEngine.get().newGradientCollector()) {
-          NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
-          Map<Dimension, DimStats> st = dimensionLosses(s, b, lp, refLogps, bco);
-          Map<Dimension, Double> w = microWeights(st.keySet());
+          NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
+          Map<Dimension, DimensionLosses.Stats> st = losses.of(s, b, lp, refLogps, bco);
+          Map<Dimension, Double> w = losses.weights(st.keySet());
           NDArray total = null;
           for (var e : st.entrySet()) {
-            DimStats x = e.getValue();
+            DimensionLosses.Stats x = e.getValue();
             double l = x.loss().getFloat();
-            double[] v = acc.computeIfAbsent(e.getKey(), k -> new double[7]);
-            v[0] += l;
-            v[1] += x.chosen();
-            v[2] += x.rejected();
-            v[3] += x.margin();
-            v[4] += x.accuracy();
-            v[5] += x.pairs();
-            v[6] += 1;
+            acc.add(e.getKey(), l, x);
             weightsUsed.merge(e.getKey(), w.get(e.getKey()) / cfg.gradAccum, Double::sum);
             objectiveValue += w.get(e.getKey()) * l / cfg.gradAccum;
-            NDArray term = Nd.mul(objectiveOf(x), w.get(e.getKey()) / cfg.gradAccum);
+            NDArray term = Nd.mul(losses.objectiveOf(x), w.get(e.getKey()) / cfg.gradAccum);
             total = total == null ? term : total.add(term);
           }
           if (!perDim && total != null) gc.backward(total);
         }
       }
       if (perDim) {
-        List<Dimension> dims = new ArrayList<>(dimGradSum.keySet());
-        List<float[]> gl = dims.stream().map(dimGradSum::get).toList();
-        if (cosineStep) cosines(dimGradSum, row);
-        float[] combined;
-        if (objective == Objective.PCGRAD) {
-          combined = GradientOps.pcgrad(gl, new Random(cfg.seed * 31 + step));
-          for (Dimension d : dims) weightsUsed.put(d, 1.0 / dims.size());
-        } else {
-          double[] alpha = GradientOps.mgdaWeights(GradientOps.gram(gl));
-          combined = GradientOps.combine(gl, alpha);
-          weightsUsed.clear();
-          for (int i = 0; i < dims.size(); i++) weightsUsed.put(dims.get(i), alpha[i]);
-        }
-        grads = unflatten(combined, stepScope);
+        if (cosineStep) Gradients.cosines(dimGradSum, row);
+        float[] combined = Gradients.combine(objective, dimGradSum, cfg.seed * 31 + step, weightsUsed);
+        grads = Gradients.unflatten(combined, trainable, stepScope);
       } else {
-        grads = readAndZeroGrads(stepScope);
+        grads = Gradients.readAndZeroGrads(trainable, stepScope);
       }
       // divergence guard before any update
       double gnorm = 0;
       for (NDArray g : grads.values()) gnorm += g.square().sum().getFloat();
       gnorm = Math.sqrt(gnorm);
-      Map<Dimension, Double> stepLoss = new EnumMap<>(Dimension.class);
-      Map<Dimension, Double> stepMargin = new EnumMap<>(Dimension.class);
-      acc.forEach((d, v) -> {
-        stepLoss.put(d, v[0] / v[6]);
-        stepMargin.put(d, v[3] / v[6]);
-      });
+      Map<Dimension, Double> stepLoss = acc.meanLoss();
+      Map<Dimension, Double> stepMargin = acc.meanMargin();
       for (var e : stepLoss.entrySet())
         if (!Double.isFinite(e.getValue()) || e.getValue() > cfg.divergeLoss) diverged(e.getKey() + "/loss", e.getValue());
       if (!Double.isFinite(gnorm)) diverged("grad_norm", gnorm);
@@ -613,26 +334,13 @@ public final class LagDpoTrainer implements AutoCloseable {
       }
       // this state passed the checks: a divergence at a later step rolls back to it
       if (lastGood != null) lastGood.close();
-      lastGood = capture(bcoAtStart);
+      lastGood = Checkpoints.capture(step, trainable, optimizer, lagrangian, bcoAtStart);
       optimizer.step(trainable, grads, lr);
       if (objective == Objective.LAGRANGIAN) lagrangian.update(stepLoss, stepMargin);
       row.put("loss", objectiveValue);
       row.put("lr", lr);
       row.put("grad_norm", gnorm);
-      for (Dimension d : Dimension.values()) {
-        double[] v = acc.get(d);
-        if (v == null) {
-          row.put("skipped/" + d, 1);
-          continue;
-        }
-        row.put(d + "/loss", v[0] / v[6]);
-        row.put(d + "/rewards/chosen", v[1] / v[6]);
-        row.put(d + "/rewards/rejected", v[2] / v[6]);
-        row.put(d + "/rewards/margins", v[3] / v[6]);
-        row.put(d + "/rewards/accuracies", v[4] / v[6]);
-        row.put(d + "/pairs", (int) v[5]);
-        row.put("weight/" + d, weightsUsed.getOrDefault(d, 0.0));
-      }
+      acc.putInto(row, weightsUsed);
       if (objective == Objective.LAGRANGIAN) {
         new TreeMap<>(lagrangian.lambdas()).forEach((k, v) -> row.put("lambda/" + k, v));
         new TreeMap<>(lagrangian.violations()).forEach((k, v) -> row.put("violation/" + k, v));
@@ -641,12 +349,28 @@ public final class LagDpoTrainer implements AutoCloseable {
     return row;
   }
 
-  private void cosines(Map<Dimension, float[]> g, Map<String, Object> row) {
-    List<Dimension> dims = new ArrayList<>(g.keySet());
-    for (int i = 0; i < dims.size(); i++)
-      for (int j = i + 1; j < dims.size(); j++)
-        row.put("cos/" + dims.get(i) + "-" + dims.get(j), GradientOps.cosine(g.get(dims.get(i)), g.get(dims.get(j))));
+  /** Per-dimension flat gradients of L_d (plus SFT term) over the given groups, one forward/backward each. */
+  private Map<Dimension, float[]> perDimensionGradients(List<Integer> idx, NDManager step, double scale,
+      Map<Dimension, Double> lossOut) {
+    Set<Dimension> present = EnumSet.noneOf(Dimension.class);
+    for (int gi : idx) present.addAll(groups.get(gi).rejects().keySet());
+    Map<Dimension, float[]> res = new EnumMap<>(Dimension.class);
+    for (Dimension d : present) {
+      LogProbs.Batch b = LogProbs.batch(idx, groups, EnumSet.of(d));
+      try (NDManager s = trainManager.newSubManager();
+          GradientCollector gc = LmEngine.get().newGradientCollector()) {
+        NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
+        // the diagnostic passes must not advance bco's running mean: use a copy
+        DimensionLosses.Stats st = losses.of(s, b, lp, refLogps, bco.copy()).get(d);
+        if (lossOut != null) lossOut.put(d, (double) st.loss().getFloat());
+        gc.backward(Nd.mul(losses.objectiveOf(st), scale));
+      }
+      res.put(d, Gradients.flatten(Gradients.readAndZeroGrads(trainable, step)));
+    }
+    return res;
   }
+
+  // ---------------------------------------------------------------- divergence, evaluation, checkpoints
 
   /**
    * Stops a diverging run. The loss that fails the check was computed from the current weights, which the
@@ -663,23 +387,14 @@ public final class LagDpoTrainer implements AutoCloseable {
           + "; nothing new was saved. Check the data, --beta and --diverge-loss.");
     Path ck = out.resolve("checkpoint-" + lastGood.step());
     try {
-      // a checkpoint newer than the state saved holds weights that diverge: resuming must not pick it
-      try (var ls = Files.list(out)) {
-        for (Path p : ls.filter(x -> x.getFileName().toString().matches("checkpoint-\\d+") && stepOf(x) > lastGood.step()).toList())
-          deleteTree(p);
-      }
-      writeCheckpoint(lastGood);
+      checkpoints.rollBackTo(lastGood, prov);
     } catch (IOException e) {
       throw new UserException(out + ": cannot save the checkpoint before stopping: " + e.getMessage());
     }
     String lower = java.math.BigDecimal.valueOf(cfg.lr).divide(java.math.BigDecimal.TEN).stripTrailingZeros().toPlainString();
     throw new UserException(head + "; the update of step " + step + " led there. Saved " + ck
         + " (the state before that update). To redo it with a tenth of the learning rate, run: knob train --out "
-        + shellWord(cfg.out) + " --resume --lr " + lower);
-  }
-
-  static String shellWord(String s) {
-    return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+        + TrainFiles.shellWord(cfg.out) + " --resume --lr " + lower);
   }
 
   /** Per-dimension loss on the evaluation rows with the current weights (no gradient). */
@@ -689,10 +404,10 @@ public final class LagDpoTrainer implements AutoCloseable {
     for (int i = 0; i < evalGroups.size(); i += cfg.batchSize) {
       List<Integer> idx = new ArrayList<>();
       for (int j = i; j < Math.min(evalGroups.size(), i + cfg.batchSize); j++) idx.add(j);
-      Batch b = batch(idx, evalGroups, null);
+      LogProbs.Batch b = LogProbs.batch(idx, evalGroups, null);
       try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-        NDArray lp = sequenceLogps(model, s, effectiveWeights(), b.prompts(), b.comps());
-        dimensionLosses(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
+        NDArray lp = LogProbs.sequenceLogps(model, s, weights.effective(), b.prompts(), b.comps());
+        losses.of(s, b, lp, ref, bco.copy()).forEach((d, st) -> {
           double[] v = acc.computeIfAbsent(d, k -> new double[3]);
           v[0] += st.loss().getFloat() * st.pairs();
           v[1] += st.margin() * st.pairs();
@@ -708,129 +423,9 @@ public final class LagDpoTrainer implements AutoCloseable {
     return r;
   }
 
-  private float[][] evalRef;
-  private long tokensThisStep;
-
-  // ---------------------------------------------------------------- checkpoints
-
-  private Provenance provenance() {
-    Map<String, Object> c = cfg.toMap();
-    c.values().removeIf(java.util.Objects::isNull);
-    if (!resumeHistory.isEmpty()) c.put("resume-history", List.copyOf(resumeHistory));
-    Map<String, String> v = new LinkedHashMap<>();
-    v.put("djl", LmEngine.djlVersion());
-    v.put("engine", LmEngine.get().getEngineName() + " " + LmEngine.get().getVersion());
-    Provenance p = new Provenance(Provenance.knobVersion(), Runtime.version().toString(),
-        System.getProperty("os.name") + " " + System.getProperty("os.arch"), java.time.Instant.now(), c,
-        Map.of("data", dataHash, "model", modelHash), Map.of());
-    return p.withVersions(v);
-  }
-
-  /** Provenance as a JSON-ready map. */
-  public static Map<String, Object> provMap(Provenance p) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("version", p.version());
-    m.put("java", p.javaVersion());
-    m.put("os", p.os());
-    m.put("created_at", p.createdAt().toString());
-    m.put("config", new TreeMap<>(p.config()));
-    m.put("data_sha256", new TreeMap<>(p.dataHashes()));
-    m.put("versions", new TreeMap<>(p.versions()));
-    return m;
-  }
-
-  private Path latestCheckpoint() {
-    return latestCheckpointIn(out);
-  }
-
-  static Path latestCheckpointIn(Path out) {
-    if (!Files.isDirectory(out)) return null;
-    try (var s = Files.list(out)) {
-      return s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+") && Files.isRegularFile(p.resolve("trainer_state.json")))
-          .max((a, b) -> Integer.compare(stepOf(a), stepOf(b))).orElse(null);
-    } catch (IOException e) {
-      throw new UserException(out + ": cannot list: " + e.getMessage());
-    }
-  }
-
-  private static int stepOf(Path ck) {
-    return Integer.parseInt(ck.getFileName().toString().substring("checkpoint-".length()));
-  }
-
-  /**
-   * Everything a checkpoint holds: the live state, or a copy of it (native copies of the tensors, owned by
-   * {@code manager}, which {@link #close()} frees).
-   */
-  private record State(int step, Map<String, NDArray> weights, Map<String, NDArray> m, Map<String, NDArray> v,
-      long optimizerSteps, Map<String, Object> lagrangian, DpoLoss.RunningMoments bco, NDManager manager)
-      implements AutoCloseable {
-    @Override
-    public void close() {
-      if (manager != null) manager.close();
-    }
-  }
-
-  /** A copy of the current state (before this step's update), with bco_pair's δ as it was at the step's start. */
-  private State capture(DpoLoss.RunningMoments bcoState) {
-    NDManager mg = LmEngine.get().newBaseManager();
-    java.util.function.Function<Map<String, NDArray>, Map<String, NDArray>> dup = src -> {
-      Map<String, NDArray> d = new LinkedHashMap<>();
-      src.forEach((k, a) -> {
-        NDArray c = a.duplicate();
-        c.attach(mg);
-        ai.djl.ndarray.NDScope.unregister(c);
-        d.put(k, c);
-      });
-      return d;
-    };
-    return new State(step, dup.apply(trainable), dup.apply(optimizer.m), dup.apply(optimizer.v), optimizer.t,
-        lagrangian.state(), bcoState.copy(), mg);
-  }
-
   private void saveCheckpoint() throws IOException {
-    writeCheckpoint(new State(step, trainable, optimizer.m, optimizer.v, optimizer.t, lagrangian.state(), bco, null));
-  }
-
-  private static Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> tensors(String prefix,
-      Map<String, NDArray> a, Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> into) {
-    a.forEach((k, x) -> into.put(prefix + k, Tensors.of(x.getShape().getShape(), x.toFloatArray())));
-    return into;
-  }
-
-  private void writeCheckpoint(State state) throws IOException {
-    int at = state.step();
-    Path dir = out.resolve("checkpoint-" + at);
-    Path tmp = out.resolve(".checkpoint-" + at + ".tmp");
-    deleteTree(tmp);
-    Files.createDirectories(tmp);
-    Tensors.write(tmp.resolve("trainable.safetensors"), tensors("", state.weights(), new LinkedHashMap<>()),
-        Map.of("format", "pt"));
-    // the moments as AdamW.state() names them ("m.NAME", "v.NAME")
-    Tensors.write(tmp.resolve("optimizer.safetensors"),
-        tensors("v.", state.v(), tensors("m.", state.m(), new LinkedHashMap<>())), Map.of());
-    Map<String, Object> st = new LinkedHashMap<>();
-    st.put("step", at);
-    st.put("total_steps", totalSteps);
-    st.put("data_position", (long) at * cfg.gradAccum * cfg.batchSize);
-    st.put("optimizer_steps", state.optimizerSteps());
-    st.put("config", cfg.toMap());
-    st.put("data_sha256", dataHash);
-    st.put("model_sha256", modelHash);
-    st.put("lagrangian", state.lagrangian());
-    st.put("bco", Map.of("mean", state.bco().mean, "var", state.bco().var, "count", state.bco().count));
-    st.put("resume_history", resumeHistory);
-    st.put("rng", Map.of("seed", cfg.seed, "note", "shuffles and PCGrad orders derive from (seed, epoch, step)"));
-    st.put("provenance", provMap(prov));
-    Files.writeString(tmp.resolve("trainer_state.json"),
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(st));
-    deleteTree(dir);
-    moveAtomic(tmp, dir);
-    // keep the newest checkpoints only
-    try (var s = Files.list(out)) {
-      List<Path> cks = s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+"))
-          .sorted((a, b) -> Integer.compare(stepOf(b), stepOf(a))).toList();
-      for (int i = Math.max(1, cfg.keepCheckpoints); i < cks.size(); i++) deleteTree(cks.get(i));
-    }
+    checkpoints.write(new Checkpoints.State(step, trainable, optimizer.m, optimizer.v, optimizer.t, lagrangian.state(),
+        bco, null), prov);
   }
 
   /**
@@ -838,121 +433,12 @@ public final class LagDpoTrainer implements AutoCloseable {
    * its flags), or null when there is none.
    */
   public static TrainConfig savedConfig(Path out) {
-    Path ck = latestCheckpointIn(out);
-    if (ck == null) return null;
-    try {
-      return TrainConfig.JSON.treeToValue(JSON.readTree(ck.resolve("trainer_state.json").toFile()).path("config"),
-          TrainConfig.class);
-    } catch (IOException e) {
-      throw new UserException(ck.resolve("trainer_state.json") + ": cannot read the run's settings: " + e.getMessage());
-    }
+    return Checkpoints.savedConfig(out);
   }
 
-  /**
-   * Loads a checkpoint after checking the settings against the run's (docs/lag-dpo.md §7): a changed setting
-   * of {@link TrainConfig#RESUME_FIXED}, or other model or data contents, is refused with every such setting
-   * named; changes of {@link TrainConfig#RESUME_FREE} settings are printed as a warning and recorded.
-   */
-  @SuppressWarnings("unchecked")
-  private void restore(Path ck) throws IOException {
-    Map<String, Object> st = JSON.readValue(ck.resolve("trainer_state.json").toFile(), Map.class);
-    List<String> refused = new ArrayList<>();
-    if (!dataHash.equals(st.get("data_sha256")))
-      refused.add("data (" + cfg.data + " is not the data the run trained on: its SHA-256 differs)");
-    if (!modelHash.equals(st.get("model_sha256")))
-      refused.add("model (" + cfg.model + " is not the model the run started from: its SHA-256 differs)");
-    ResumeCheck check = ResumeCheck.compare((Map<String, Object>) st.get("config"), JSON.convertValue(cfg.toMap(), Map.class));
-    refused.addAll(check.refused());
-    Map<String, Object> changed = check.changed();
-    if (!refused.isEmpty())
-      throw new UserException("cannot resume " + ck + ": these settings cannot change on resume: "
-          + String.join("; ", refused) + ". Resume with the run's values (flags left out take them from the "
-          + "checkpoint) or start a new run with another --out.");
-    var w = Tensors.read(ck.resolve("trainable.safetensors"));
-    for (var e : trainable.entrySet()) {
-      var t = w.get(e.getKey());
-      if (t == null) throw new UserException(ck + ": trainable.safetensors lacks " + e.getKey());
-      NDArray a = trainManager.create(t.data(), new Shape(t.shape()));
-      a.setRequiresGradient(true);
-      e.getValue().close();
-      e.setValue(a);
-    }
-    step = ((Number) st.get("step")).intValue();
-    optimizer.restore(Tensors.read(ck.resolve("optimizer.safetensors")), ((Number) st.get("optimizer_steps")).longValue());
-    lagrangian.restore((Map<String, Object>) st.get("lagrangian"));
-    Map<String, Object> b = (Map<String, Object>) st.get("bco");
-    bco = new DpoLoss.RunningMoments(((Number) b.get("mean")).doubleValue(),
-        b.get("var") instanceof Number v ? v.doubleValue() : 1.0, ((Number) b.get("count")).doubleValue());
-    if (st.get("resume_history") instanceof List<?> h) for (Object o : h) resumeHistory.add((Map<String, Object>) o);
-    if (!changed.isEmpty()) {
-      Map<String, Object> rec = new LinkedHashMap<>();
-      rec.put("step", step);
-      rec.put("changed", changed);
-      resumeHistory.add(rec);
-      resumeRecord = rec;
-      String msg = "warning: resuming " + ck.getFileName() + " with changed settings: " + check.changes()
-          + " (they shape only the steps from " + (step + 1) + " on; recorded in metrics.jsonl and the provenance)";
-      if (progress != null) say(msg);
-      else System.err.println("train: " + msg);
-    }
-  }
-
-  private static void truncateMetrics(Path f, int upTo) throws IOException {
-    if (!Files.exists(f)) return;
-    List<String> keep = new ArrayList<>();
-    for (String line : Files.readAllLines(f)) {
-      if (line.isBlank()) continue;
-      try {
-        if (((Number) JSON.readValue(line, Map.class).get("step")).intValue() <= upTo) keep.add(line);
-      } catch (IOException e) {
-        // a line cut by the kill: drop it
-      }
-    }
-    writeAtomic(f, keep.isEmpty() ? "" : String.join("\n", keep) + "\n");
-  }
-
-  private Path saveFinal(Provenance prov) throws IOException {
-    boolean adapter = "adapter".equals(cfg.save);
-    Path dir = out.resolve(adapter ? "adapter" : "model");
-    Path tmp = out.resolve("." + dir.getFileName() + ".tmp");
-    deleteTree(tmp);
-    if (adapter) {
-      Files.createDirectories(tmp);
-      Map<String, io.personaknob.lm.safetensors.SafeTensors.FloatTensor> t = new LinkedHashMap<>();
-      for (String k : loraTargets.keySet()) {
-        String base = "base_model.model." + k.substring(0, k.length() - ".weight".length());
-        NDArray a = trainable.get(k + ".lora_A").transpose(); // PEFT: lora_A.weight [r, in]
-        NDArray b = trainable.get(k + ".lora_B").transpose(); // PEFT: lora_B.weight [out, r]
-        t.put(base + ".lora_A.weight", Tensors.of(a.getShape().getShape(), a.toFloatArray()));
-        t.put(base + ".lora_B.weight", Tensors.of(b.getShape().getShape(), b.toFloatArray()));
-        a.close();
-        b.close();
-      }
-      Tensors.write(tmp.resolve("adapter_model.safetensors"), t, Map.of("format", "pt"));
-      Map<String, Object> ac = new LinkedHashMap<>();
-      ac.put("peft_type", "LORA");
-      ac.put("task_type", "CAUSAL_LM");
-      ac.put("r", cfg.loraR);
-      ac.put("lora_alpha", cfg.loraAlpha);
-      ac.put("lora_dropout", 0.0);
-      ac.put("bias", "none");
-      // PEFT's flag for weights stored [in, out] (GPT-2's Conv1D); nn.Linear weights are [out, in]
-      ac.put("fan_in_fan_out", loraTargets.values().stream().anyMatch(x -> !x.outFirst()));
-      ac.put("target_modules", loraTargets.keySet().stream()
-          .map(k -> k.substring(0, k.length() - ".weight".length())).toList());
-      ac.put("base_model_name_or_path", Path.of(cfg.model).toAbsolutePath().toString());
-      TrainConfig.writeJson(tmp.resolve("adapter_config.json"), ac);
-    } else {
-      try (NDManager s = trainManager.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-        Map<String, NDArray> w = effectiveWeights();
-        model.saveHubLayout(tmp, w);
-      }
-    }
-    Files.writeString(tmp.resolve("provenance.json"),
-        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(provMap(prov)));
-    deleteTree(dir);
-    moveAtomic(tmp, dir);
-    return dir;
+  /** Provenance as a JSON-ready map. */
+  public static Map<String, Object> provMap(Provenance p) {
+    return Checkpoints.provMap(p);
   }
 
   // ---------------------------------------------------------------- utilities
@@ -970,36 +456,6 @@ public final class LagDpoTrainer implements AutoCloseable {
 
   private void say(String msg) {
     if (progress != null) progress.println("train: " + msg);
-  }
-
-  static void moveAtomic(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
-
-  static void writeAtomic(Path f, String content) throws IOException {
-    Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
-    Files.writeString(tmp, content);
-    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  static void deleteTree(Path p) throws IOException {
-    if (!Files.exists(p)) return;
-    try (var s = Files.walk(p)) {
-      for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
-    }
-  }
-
-  static String sha256(String s) {
-    try {
-      return java.util.HexFormat.of().formatHex(
-          java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The current trainable tensors (full weights or LoRA A/B) as float arrays, for tests and diagnostics. */

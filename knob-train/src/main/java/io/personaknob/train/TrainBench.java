@@ -102,7 +102,7 @@ public final class TrainBench {
       return new Row(size, params, n, stepS, tokPerStep, tokPerStep / stepS, flops, mm, flops / mm, peakRssMiB(),
           golden[0], golden[1], golden[2], golden[3]);
     } finally {
-      LagDpoTrainer.deleteTree(dir);
+      TrainFiles.deleteTree(dir);
     }
   }
 
@@ -152,7 +152,7 @@ public final class TrainBench {
     long t = System.nanoTime();
     try (NDManager s = base.newSubManager(); ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope();
         GradientCollector gc = LmEngine.get().newGradientCollector()) {
-      NDArray lp = LagDpoTrainer.sequenceLogps(m, s, w, p, c);
+      NDArray lp = LogProbs.sequenceLogps(m, s, w, p, c);
       gc.backward(lp.sum());
     }
     for (NDArray a : w.values()) {

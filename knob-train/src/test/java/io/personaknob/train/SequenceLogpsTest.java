@@ -21,7 +21,7 @@ class SequenceLogpsTest {
     try (HubLm m = HubLm.load(dir.resolve("m")); NDManager s = m.network().newStepManager()) {
       List<int[]> prompts = List.of(new int[] {72, 105, 33}, new int[] {1, 2, 3, 4, 5, 6});
       List<int[]> comps = List.of(new int[] {10, 20, 30, 256}, new int[] {7});
-      float[] batched = LagDpoTrainer.sequenceLogps(m, s, m.parameters(), prompts, comps).toFloatArray();
+      float[] batched = LogProbs.sequenceLogps(m, s, m.parameters(), prompts, comps).toFloatArray();
       for (int i = 0; i < 2; i++) {
         int[] p = prompts.get(i), c = comps.get(i);
         int t = p.length + c.length;
