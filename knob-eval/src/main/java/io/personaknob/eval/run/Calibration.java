@@ -61,7 +61,7 @@ final class Calibration {
     for (EvalConfig.ModelSpec m : cfg.models()) {
       Map<String, List<DegenerateOutput.Reason>> d = JudgeChecks.degenerate(m.name(), run.evalRows, journal);
       deg.put(m.name(), d);
-      int answers = (int) run.evalRows.stream().filter(r -> journal.has(EvalRunner.Run.k("gen", m.name(), r.id()))).count();
+      int answers = (int) run.evalRows.stream().filter(r -> journal.has(RunJournal.k("gen", m.name(), r.id()))).count();
       if (answers > 0) b.degenerate.add(JudgeChecks.count(m.name(), answers, d));
       if (!d.isEmpty()) notes.add(m.name() + ": " + d.size() + " of " + answers + " answers are degenerate (" + String.join(", ",
           JudgeChecks.count(m.name(), answers, d).reasons().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList())
@@ -119,7 +119,7 @@ final class Calibration {
           any = true;
         }
         if (!j.compares()) continue;
-        JsonNode w = journal.get(EvalRunner.Run.k("cmp", j.name(), m.name(), r.id(), d.name()));
+        JsonNode w = journal.get(RunJournal.k("cmp", j.name(), m.name(), r.id(), d.name()));
         if (w == null) continue;
         if (!w.has("w")) { ex.add(j.name(), JudgeChecks.COMPARISON, w.path("err").asText("invalid")); continue; }
         if (!use.comparison(j.name(), d)) { ex.add(j.name(), JudgeChecks.COMPARISON, use.why(j.name(), d, JudgeValidity.PAIRWISE)); continue; }

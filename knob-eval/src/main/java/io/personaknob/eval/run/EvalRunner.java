@@ -1,5 +1,7 @@
 package io.personaknob.eval.run;
 
+import static io.personaknob.eval.run.RunJournal.k;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personaknob.core.Provenance;
@@ -305,8 +307,6 @@ public final class EvalRunner {
     static String sha(Path p) { return p == null ? "" : Provenance.sha256(p); }
 
     // ---- answering ----
-
-    static String k(String... parts) { return String.join("|", parts); }
 
     /** Answers conversations: a local model (with an optional assistant prefix) or an API model. */
     interface Answerer {
