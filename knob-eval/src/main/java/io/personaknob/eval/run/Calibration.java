@@ -38,7 +38,7 @@ final class Calibration {
   /** The rating a degenerate answer gets from every judge whose verdicts on the dimension are used. */
   static final int FAILURE = 1;
 
-  static void run(EvalRunner.Run run, EvalReport.Builder b, LinkedHashSet<Dimension> dims) {
+  static void run(EvalState run, EvalReport.Builder b, LinkedHashSet<Dimension> dims) {
     EvalConfig cfg = run.cfg;
     RunJournal journal = run.journal;
     List<Judge> judges = run.judges;
