@@ -29,7 +29,7 @@ final class JudgeChecks {
 
   /** Journal key of a judge's rating of reject_d on d (a validity pair's other half; the golden's is {@code grate}). */
   static String validityRateKey(String judge, String row, Dimension d, String rubric) {
-    return RunJournal.k("vrate", judge, row, EvalRunner.Run.withRubric(d, rubric));
+    return RunJournal.k("vrate", judge, row, EvalJudging.withRubric(d, rubric));
   }
 
   /**
@@ -50,8 +50,8 @@ final class JudgeChecks {
     List<JudgeValidity.Trial> trials = new ArrayList<>();
     for (Judge j : judges) for (PersonaRow r : rows) for (Dimension d : r.mask()) {
       if (r.reject(d) == null) continue;
-      if (j.rates()) for (String v : EvalRunner.Run.rubricsOf(j, d)) {
-        JsonNode g = journal.get(EvalRunner.Run.goldenRateKey(j.name(), r.id(), d, v));
+      if (j.rates()) for (String v : EvalJudging.rubricsOf(j, d)) {
+        JsonNode g = journal.get(EvalJudging.goldenRateKey(j.name(), r.id(), d, v));
         JsonNode x = journal.get(validityRateKey(j.name(), r.id(), d, v));
         if (g == null || x == null) continue;
         if (!g.has("r") || !x.has("r")) {
