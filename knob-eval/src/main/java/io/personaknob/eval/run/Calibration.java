@@ -38,7 +38,7 @@ final class Calibration {
   /** The rating a degenerate answer gets from every judge whose verdicts on the dimension are used. */
   static final int FAILURE = 1;
 
-  static void run(EvalRunner.Run run, EvalReport.Builder b, LinkedHashSet<Dimension> dims) {
+  static void run(EvalState run, EvalReport.Builder b, LinkedHashSet<Dimension> dims) {
     EvalConfig cfg = run.cfg;
     RunJournal journal = run.journal;
     List<Judge> judges = run.judges;
@@ -61,7 +61,7 @@ final class Calibration {
     for (EvalConfig.ModelSpec m : cfg.models()) {
       Map<String, List<DegenerateOutput.Reason>> d = JudgeChecks.degenerate(m.name(), run.evalRows, journal);
       deg.put(m.name(), d);
-      int answers = (int) run.evalRows.stream().filter(r -> journal.has(EvalRunner.Run.k("gen", m.name(), r.id()))).count();
+      int answers = (int) run.evalRows.stream().filter(r -> journal.has(RunJournal.k("gen", m.name(), r.id()))).count();
       if (answers > 0) b.degenerate.add(JudgeChecks.count(m.name(), answers, d));
       if (!d.isEmpty()) notes.add(m.name() + ": " + d.size() + " of " + answers + " answers are degenerate (" + String.join(", ",
           JudgeChecks.count(m.name(), answers, d).reasons().entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList())
@@ -84,10 +84,10 @@ final class Calibration {
       boolean any = false, seen = false;
       boolean failed = deg.get(m.name()).containsKey(r.id());
       for (Dimension d : r.mask()) for (Judge j : judges) {
-        String answer = m.name() + "·" + d.name(), golden = EvalRunner.Run.GOLDEN + "·" + d.name(), cell = m.name() + "|" + d.name();
+        String answer = m.name() + "·" + d.name(), golden = EvalJudging.GOLDEN + "·" + d.name(), cell = m.name() + "|" + d.name();
         if (failed) {
-          if (j.rates() && use.rating(j.name(), d)) for (String rubric : EvalRunner.Run.rubricsOf(j, d)) {
-            rd.add(answer, d, j.name(), r.id(), rubric == null ? EvalRunner.Run.noRubric(j) : rubric, rubric != null, FAILURE, null);
+          if (j.rates() && use.rating(j.name(), d)) for (String rubric : EvalJudging.rubricsOf(j, d)) {
+            rd.add(answer, d, j.name(), r.id(), rubric == null ? EvalJudging.noRubric(j) : rubric, rubric != null, FAILURE, null);
             double[] s = raw.computeIfAbsent(cell, x -> new double[3]);
             s[0] += FAILURE; s[1]++; s[2] += FAILURE;
             ruleScored.merge(cell, 1, Integer::sum);
@@ -100,8 +100,8 @@ final class Calibration {
           }
           continue;
         }
-        if (j.rates()) for (String rubric : EvalRunner.Run.rubricsOf(j, d)) {
-          JsonNode v = journal.get(EvalRunner.Run.rateKey(j.name(), m.name(), r.id(), d, rubric));
+        if (j.rates()) for (String rubric : EvalJudging.rubricsOf(j, d)) {
+          JsonNode v = journal.get(EvalJudging.rateKey(j.name(), m.name(), r.id(), d, rubric));
           if (v == null) continue;
           seen = true;
           total++;
@@ -119,7 +119,7 @@ final class Calibration {
           any = true;
         }
         if (!j.compares()) continue;
-        JsonNode w = journal.get(EvalRunner.Run.k("cmp", j.name(), m.name(), r.id(), d.name()));
+        JsonNode w = journal.get(RunJournal.k("cmp", j.name(), m.name(), r.id(), d.name()));
         if (w == null) continue;
         if (!w.has("w")) { ex.add(j.name(), JudgeChecks.COMPARISON, w.path("err").asText("invalid")); continue; }
         if (!use.comparison(j.name(), d)) { ex.add(j.name(), JudgeChecks.COMPARISON, use.why(j.name(), d, JudgeValidity.PAIRWISE)); continue; }
@@ -136,8 +136,8 @@ final class Calibration {
     // the golden answers, rated pointwise like the answers (same judges, items and wordings)
     for (PersonaRow r : run.evalRows) for (Dimension d : r.mask()) for (Judge j : judges) {
       if (!j.rates()) continue;
-      for (String rubric : EvalRunner.Run.rubricsOf(j, d)) {
-        JsonNode v = journal.get(EvalRunner.Run.goldenRateKey(j.name(), r.id(), d, rubric));
+      for (String rubric : EvalJudging.rubricsOf(j, d)) {
+        JsonNode v = journal.get(EvalJudging.goldenRateKey(j.name(), r.id(), d, rubric));
         if (v == null) continue;
         total++;
         if (!v.has("r")) {
@@ -148,8 +148,8 @@ final class Calibration {
           continue;
         }
         if (!use.rating(j.name(), d)) { ex.add(j.name(), JudgeChecks.GOLDEN_RATING, use.why(j.name(), d, JudgeValidity.POINTWISE)); continue; }
-        addRating(rd, raw, EvalRunner.Run.GOLDEN, d, j, r.id(), rubric, v);
-        restsOn.computeIfAbsent(EvalRunner.Run.GOLDEN + "|" + d.name(), x -> new LinkedHashSet<>()).add(j.name());
+        addRating(rd, raw, EvalJudging.GOLDEN, d, j, r.id(), rubric, v);
+        restsOn.computeIfAbsent(EvalJudging.GOLDEN + "|" + d.name(), x -> new LinkedHashSet<>()).add(j.name());
         used.add(j.name());
         goldenRatings++;
       }
@@ -243,14 +243,14 @@ final class Calibration {
     // 5. scores, relative to the goldens of their dimension
     Map<Dimension, ElementStat> goldenOf = new EnumMap<>(Dimension.class);
     for (Dimension d : dims) {
-      double[] s = raw.get(EvalRunner.Run.GOLDEN + "|" + d.name());
+      double[] s = raw.get(EvalJudging.GOLDEN + "|" + d.name());
       if (s == null) continue;
       // on the same (re-centred) scale as the answers' abilities
-      ElementStat e = rubricFit == null ? null : rubricFit.ability(EvalRunner.Run.GOLDEN + "·" + d.name());
+      ElementStat e = rubricFit == null ? null : rubricFit.ability(EvalJudging.GOLDEN + "·" + d.name());
       if (e != null) goldenOf.put(d, e);
-      b.goldens.add(new EvalReport.Score(EvalRunner.Run.GOLDEN, d.name(), e == null ? null : e.measure(), e == null ? null : e.se(),
+      b.goldens.add(new EvalReport.Score(EvalJudging.GOLDEN, d.name(), e == null ? null : e.measure(), e == null ? null : e.se(),
           s[0] / s[1], (int) s[1], e == null ? null : e.infit(), e == null ? null : e.outfit(), s[2] / s[1],
-          e == null ? null : 0.0, null, judgesOf(judges, restsOn.get(EvalRunner.Run.GOLDEN + "|" + d.name())), 0));
+          e == null ? null : 0.0, null, judgesOf(judges, restsOn.get(EvalJudging.GOLDEN + "|" + d.name())), 0));
     }
     for (EvalConfig.ModelSpec m : cfg.models()) {
       Map<Dimension, double[]> cal = new EnumMap<>(Dimension.class);
@@ -346,7 +346,7 @@ final class Calibration {
       String rubric, JsonNode v) {
     int rating = (int) Math.round(v.get("r").asDouble());
     double[] p = probabilities(v.get("p"));
-    rd.add(owner + "·" + d.name(), d, j.name(), item, rubric == null ? EvalRunner.Run.noRubric(j) : rubric, rubric != null, rating, p);
+    rd.add(owner + "·" + d.name(), d, j.name(), item, rubric == null ? EvalJudging.noRubric(j) : rubric, rubric != null, rating, p);
     double[] s = raw.computeIfAbsent(owner + "|" + d.name(), x -> new double[3]);
     s[0] += rating; s[1]++;
     if (p == null) s[2] += rating; else for (int q = 0; q < 7; q++) s[2] += (q + 1) * p[q];

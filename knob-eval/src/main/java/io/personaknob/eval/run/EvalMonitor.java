@@ -79,7 +79,7 @@ public final class EvalMonitor {
           List<ActivationMonitor.Text> texts = new ArrayList<>();
           List<String> ids = new ArrayList<>();
           for (PersonaRow r : rows.values()) {
-            JsonNode a = journal.get(EvalRunner.Run.k("gen", m.name(), r.id()));
+            JsonNode a = journal.get(RunJournal.k("gen", m.name(), r.id()));
             if (a == null || !a.isTextual()) continue;
             texts.add(new ActivationMonitor.Text(r.prompt(), a.asText()));
             ids.add(r.id());

@@ -29,7 +29,7 @@ final class JudgeChecks {
 
   /** Journal key of a judge's rating of reject_d on d (a validity pair's other half; the golden's is {@code grate}). */
   static String validityRateKey(String judge, String row, Dimension d, String rubric) {
-    return EvalRunner.Run.k("vrate", judge, row, EvalRunner.Run.withRubric(d, rubric));
+    return RunJournal.k("vrate", judge, row, EvalJudging.withRubric(d, rubric));
   }
 
   /**
@@ -37,7 +37,7 @@ final class JudgeChecks {
    * the other), "r" when the reject is; with the same item id the judge shows them in opposite positions.
    */
   static String validityCompareKey(String judge, String row, Dimension d, String role) {
-    return EvalRunner.Run.k("vcmp", judge, row, d.name(), role);
+    return RunJournal.k("vcmp", judge, row, d.name(), role);
   }
 
   /** The item id a judge sees for a row's validity pair (neutral: it does not say which answer is the golden). */
@@ -50,8 +50,8 @@ final class JudgeChecks {
     List<JudgeValidity.Trial> trials = new ArrayList<>();
     for (Judge j : judges) for (PersonaRow r : rows) for (Dimension d : r.mask()) {
       if (r.reject(d) == null) continue;
-      if (j.rates()) for (String v : EvalRunner.Run.rubricsOf(j, d)) {
-        JsonNode g = journal.get(EvalRunner.Run.goldenRateKey(j.name(), r.id(), d, v));
+      if (j.rates()) for (String v : EvalJudging.rubricsOf(j, d)) {
+        JsonNode g = journal.get(EvalJudging.goldenRateKey(j.name(), r.id(), d, v));
         JsonNode x = journal.get(validityRateKey(j.name(), r.id(), d, v));
         if (g == null || x == null) continue;
         if (!g.has("r") || !x.has("r")) {
@@ -132,7 +132,7 @@ final class JudgeChecks {
   static Map<String, List<DegenerateOutput.Reason>> degenerate(String model, List<PersonaRow> rows, RunJournal journal) {
     Map<String, List<DegenerateOutput.Reason>> out = new LinkedHashMap<>();
     for (PersonaRow r : rows) {
-      JsonNode a = journal.get(EvalRunner.Run.k("gen", model, r.id()));
+      JsonNode a = journal.get(RunJournal.k("gen", model, r.id()));
       if (a == null) continue;
       List<DegenerateOutput.Reason> why = DegenerateOutput.check(a.asText());
       if (!why.isEmpty()) out.put(r.id(), why);

@@ -28,6 +28,9 @@ public final class RunJournal implements AutoCloseable {
   private final BufferedWriter out;
   private int loaded;
 
+  /** A journal key: the parts joined by {@code |} (e.g. {@code gen|model|row}). */
+  static String k(String... parts) { return String.join("|", parts); }
+
   public RunJournal(Path file, String configHash) {
     this.file = file;
     try {
