@@ -93,6 +93,10 @@ final class BenchServeCommand implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "3", description = "Rounds of the three workloads, interleaved (default: ${DEFAULT-VALUE}).")
   int rounds;
 
+  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+      description = "PyTorch intra-op threads, as for knob serve (default: the cores the load leaves free, less one kept for the HTTP side, at least 1).")
+  int threads;
+
   @Option(names = "--tokenizer", paramLabel = "DIR",
       description = "Also time the structured-output mask over this tokenizer's vocabulary (a directory with tokenizer.json, e.g. Qwen3's).")
   Path tokenizer;
@@ -111,12 +115,13 @@ final class BenchServeCommand implements Callable<Integer> {
     }
     try (DjlLanguageModel lm = LanguageModels.load(dir, "cpu");
         OpenAiServer server = new OpenAiServer(lm, "bench", "127.0.0.1", 0, new OpenAiServer.Options(maxBatch, 8, maxStringLength)).start()) {
+      int torchThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads); // as knob serve chooses them
       ExecutorService pool = Executors.newFixedThreadPool(clients); // the clients; the HttpClient has its own threads
       HttpClient client = HttpClient.newHttpClient();
       URI chatUri = URI.create(server.baseUrl() + "/chat/completions");
-      out.printf("knob bench serve: model %s (%s, %,d parameters), max_tokens %d, server batch cap %d, %s%n",
+      out.printf("knob bench serve: model %s (%s, %,d parameters), max_tokens %d, server batch cap %d, %s, %d torch thread(s) on %d cores%n",
           dir.getFileName(), lm.info().architecture(), lm.info().parameters(), maxTokens, maxBatch,
-          server.continuousBatching() ? "continuous batching" : "batched generate calls");
+          server.continuousBatching() ? "continuous batching" : "batched generate calls", torchThreads, Runtime.getRuntime().availableProcessors());
       out.flush();
       run(client, chatUri, pool, Math.max(4, clients), clients, 8, null); // warm-up: JIT, kernels, template
       run(client, chatUri, pool, 2, 1, maxTokens, JUDGE_SCHEMA); // compile the schema, warm its masks

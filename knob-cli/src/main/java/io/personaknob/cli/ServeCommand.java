@@ -59,6 +59,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Structured outputs: characters allowed in a JSON string whose schema has no maxLength, so generation ends (default: ${DEFAULT-VALUE}).")
   int maxStringLength;
 
+  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+      description = "PyTorch intra-op threads (default: the cores the load leaves free, less one kept for request handling and streaming, at least 1; "
+          + "KNOB_TORCH_THREADS also sets it).")
+  int threads;
+
   @Option(names = "--grace", defaultValue = "10", paramLabel = "SECONDS",
       description = "On shutdown, wait this long for requests in flight (default: ${DEFAULT-VALUE}).")
   int grace;
@@ -71,6 +76,8 @@ final class ServeCommand implements Callable<Integer> {
 
   volatile OpenAiServer server;
 
+  private int usedThreads;
+
   @Override
   public Integer call() throws Exception {
     if (port < 0 || port > 65535) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--port must be 0..65535, got " + port);
@@ -78,6 +85,7 @@ final class ServeCommand implements Callable<Integer> {
     if (maxN < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-n must be >= 1, got " + maxN);
     if (maxStringLength < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-string-length must be >= 1, got " + maxStringLength);
     if (grace < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--grace must be >= 0");
+    if (threads < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 0, got " + threads);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     boolean loopback;
@@ -87,6 +95,7 @@ final class ServeCommand implements Callable<Integer> {
       throw new UserException("--host " + host + ": unknown host");
     }
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
+      usedThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads);
       steering.apply(lm, err);
       serve(lm, out, err, loopback);
     } finally {
@@ -121,7 +130,8 @@ final class ServeCommand implements Callable<Integer> {
       err.flush();
     }
     out.println("knob serve: model " + id + " (" + lm.info().architecture() + ", " + lm.info().parameters()
-        + " parameters, context " + lm.contextLength() + ") ready at " + s.baseUrl());
+        + " parameters, context " + lm.contextLength() + ", " + usedThreads + " torch thread" + (usedThreads == 1 ? "" : "s")
+        + ") ready at " + s.baseUrl());
     out.flush();
     try {
       stopSignal.await();

@@ -128,6 +128,35 @@ public final class LmEngine {
     }
   }
 
+  /** Whether the user chose the intra-op thread count ({@code KNOB_TORCH_THREADS}, {@code -Dknob.torch.threads} or DJL's {@code ai.djl.pytorch.num_threads}). */
+  public static boolean threadsChosenByUser() {
+    if (System.getProperty("ai.djl.pytorch.num_threads") != null) return true;
+    String v = System.getProperty("knob.torch.threads", System.getenv("KNOB_TORCH_THREADS"));
+    return v != null && !v.isBlank() && !v.trim().equals("auto");
+  }
+
+  /**
+   * Intra-op threads for a server: {@code requested} when positive; else, unless the user chose a count
+   * ({@link #threadsChosenByUser}), the default ({@code current}) capped at one less than the cores, at
+   * least 1. A server's request handling, streaming and clients need a core too: with every core in
+   * PyTorch's OpenMP team, each decoding step waits at barriers for a thread the scheduler has given to an
+   * HTTP thread. vLLM's CPU backend reserves a core for its serving frontend for the same reason. Measured
+   * in docs/benchmarks.md (knob bench serve, tiny model on 2 cores: 2.2 x the tokens/s with 8 clients).
+   */
+  public static int servingThreads(int requested, int cores, int current, boolean userChose) {
+    if (requested > 0) return requested;
+    if (userChose) return current;
+    return Math.max(1, Math.min(current, cores - 1));
+  }
+
+  /** Applies {@link #servingThreads} for this machine and returns the thread count now in use. */
+  public static int useServingThreads(int requested) {
+    int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+    int n = servingThreads(requested, cores, threads(), threadsChosenByUser());
+    setThreads(n);
+    return threads();
+  }
+
   /** Sets PyTorch's intra-op thread count (0 keeps the default chosen at start, see {@link #defaultThreads}). */
   public static void setThreads(int threads) {
     get();

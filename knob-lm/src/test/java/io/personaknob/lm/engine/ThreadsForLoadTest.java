@@ -29,4 +29,14 @@ class ThreadsForLoadTest {
     assertEquals(-1, LmEngine.loadAverage(tmp.resolve("missing")), 0);
     assertEquals(-1, LmEngine.loadAverage(Files.writeString(tmp.resolve("bad"), "x y z\n")), 0);
   }
+
+  @Test
+  void aServerLeavesOneCoreToItsHttpThreadsUnlessTold() {
+    assertEquals(1, LmEngine.servingThreads(0, 2, 2, false)); // idle 2-core machine: one core decodes, one serves
+    assertEquals(7, LmEngine.servingThreads(0, 8, 8, false));
+    assertEquals(5, LmEngine.servingThreads(0, 8, 5, false)); // the load already left fewer: keep them
+    assertEquals(1, LmEngine.servingThreads(0, 1, 1, false)); // one core: at least one thread
+    assertEquals(2, LmEngine.servingThreads(0, 2, 2, true)); // KNOB_TORCH_THREADS=2 is obeyed
+    assertEquals(2, LmEngine.servingThreads(2, 2, 1, false)); // --threads 2 too
+  }
 }
