@@ -113,6 +113,7 @@ final class BenchServeCommand implements Callable<Integer> {
       tmp = Files.createTempDirectory("knob-bench-serve");
       dir = RandomModels.init(new RandomModels.Spec(arch, size, "bytes", 1, 0, SafeTensors.DType.F32), tmp.resolve("tiny-" + arch)).dir();
     }
+    int threadsBefore = io.personaknob.lm.engine.LmEngine.threads();
     try (DjlLanguageModel lm = LanguageModels.load(dir, "cpu");
         OpenAiServer server = new OpenAiServer(lm, "bench", "127.0.0.1", 0, new OpenAiServer.Options(maxBatch, 8, maxStringLength)).start()) {
       int torchThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads); // as knob serve chooses them
@@ -176,6 +177,7 @@ final class BenchServeCommand implements Callable<Integer> {
       out.flush();
       pool.shutdownNow();
     } finally {
+      io.personaknob.lm.engine.LmEngine.setThreads(threadsBefore);
       if (tmp != null) {
         try (var s = Files.walk(tmp)) {
           for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);

@@ -94,11 +94,13 @@ final class ServeCommand implements Callable<Integer> {
     } catch (UnknownHostException e) {
       throw new UserException("--host " + host + ": unknown host");
     }
+    int before = io.personaknob.lm.engine.LmEngine.threads();
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
       usedThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads);
       steering.apply(lm, err);
       serve(lm, out, err, loopback);
     } finally {
+      io.personaknob.lm.engine.LmEngine.setThreads(before); // the count is process-wide: give back what was there
       finished.countDown();
     }
     return Knob.EXIT_OK;
