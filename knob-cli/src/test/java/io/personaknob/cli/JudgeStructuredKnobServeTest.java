@@ -3,18 +3,8 @@ package io.personaknob.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.personaknob.lm.DjlLanguageModel;
-import io.personaknob.lm.LanguageModels;
-import io.personaknob.lm.model.CausalLM;
-import io.personaknob.lm.model.Checkpoints;
-import io.personaknob.lm.model.ModelFactory;
-import io.personaknob.lm.safetensors.SafeTensors;
 import io.personaknob.lm.serve.OpenAiServer;
-import io.personaknob.lm.tokenizer.Tokenizers;
 import io.personaknob.llm.Json;
 import io.personaknob.llm.RunStore;
 import java.nio.file.Files;
@@ -33,66 +23,53 @@ class JudgeStructuredKnobServeTest {
 
   @Test
   void judgeGetsValidRatingsFromARandomModelWithoutRepairs(@TempDir Path dir) throws Exception {
-    Path model = dir.resolve("tiny-llama");
-    ObjectNode cfg = ModelFactory.config("llama", "tiny", Tokenizers.BYTE_LEVEL_VOCAB, 256, 258, 2048); // the judge prompt is ~1,300 bytes
-    try (CausalLM m = ModelFactory.random(cfg, 9, Device.cpu())) {
-      ObjectNode gen = JsonNodeFactory.instance.objectNode();
-      gen.put("bos_token_id", 256);
-      gen.put("eos_token_id", 258);
-      Checkpoints.save(m, model, SafeTensors.DType.F32, gen);
-    }
-    Tokenizers.writeByteLevel(model);
-    try (DjlLanguageModel lm = LanguageModels.load(model, "cpu")) {
-      OpenAiServer server = new OpenAiServer(lm, "tiny-llama", "127.0.0.1", 0, new OpenAiServer.Options(8, 4, 24)).start();
-      try {
-        Path yaml = dir.resolve("knob.yaml");
-        Files.writeString(yaml, """
-            providers:
-              serve:
-                base_url: %s
-                timeout_seconds: 300
-            models:
-              judge-tiny:
-                provider: serve
-                model: tiny-llama
-                max_tokens: 200
-                temperature: 1.0
-            """.formatted(server.baseUrl()));
-        Path in = dir.resolve("items.jsonl");
-        Files.writeString(in, """
-            {"id": "a", "prompt": "Sky?", "answer": "Blue."}
-            {"id": "b", "prompt": "Two plus two?", "answer": "Four."}
-            {"id": "c", "prompt": "Capital of France?", "answer": "Lyon."}
-            """);
-        Path out = dir.resolve("out.jsonl");
-        Path store = dir.resolve("store.sqlite");
-        String[] args = {"judge", "--config", yaml.toString(), "--store", store.toString(), "--judges", "judge-tiny",
-            "--input", in.toString(), "--dimensions", "T", "--max-repairs", "0", "--out", out.toString(), "--run", "json"};
-        var r = Cli.run(args);
-        assertEquals(0, r.code(), r.err());
-        List<JsonNode> lines = JudgeCommandTest.lines(out);
-        assertEquals(3, lines.size());
-        for (JsonNode l : lines) {
-          assertTrue(!l.has("error") || l.get("error").isNull(), l.toString());
-          int rating = l.path("rating").asInt();
-          assertTrue(rating >= 1 && rating <= 7, l.toString());
+    try (ServedTinyLlama served = ServedTinyLlama.start(dir, 2048, 9, new OpenAiServer.Options(8, 4, 24))) { // the judge prompt is ~1,300 bytes
+      OpenAiServer server = served.server();
+      Path yaml = dir.resolve("knob.yaml");
+      Files.writeString(yaml, """
+          providers:
+            serve:
+              base_url: %s
+              timeout_seconds: 300
+          models:
+            judge-tiny:
+              provider: serve
+              model: tiny-llama
+              max_tokens: 200
+              temperature: 1.0
+          """.formatted(server.baseUrl()));
+      Path in = dir.resolve("items.jsonl");
+      Files.writeString(in, """
+          {"id": "a", "prompt": "Sky?", "answer": "Blue."}
+          {"id": "b", "prompt": "Two plus two?", "answer": "Four."}
+          {"id": "c", "prompt": "Capital of France?", "answer": "Lyon."}
+          """);
+      Path out = dir.resolve("out.jsonl");
+      Path store = dir.resolve("store.sqlite");
+      String[] args = {"judge", "--config", yaml.toString(), "--store", store.toString(), "--judges", "judge-tiny",
+          "--input", in.toString(), "--dimensions", "T", "--max-repairs", "0", "--out", out.toString(), "--run", "json"};
+      var r = Cli.run(args);
+      assertEquals(0, r.code(), r.err());
+      List<JsonNode> lines = JudgeCommandTest.lines(out);
+      assertEquals(3, lines.size());
+      for (JsonNode l : lines) {
+        assertTrue(!l.has("error") || l.get("error").isNull(), l.toString());
+        int rating = l.path("rating").asInt();
+        assertTrue(rating >= 1 && rating <= 7, l.toString());
+      }
+      assertEquals(3, server.requestCount(), "one request per item: no repair turn");
+      try (RunStore rs = RunStore.open(store)) {
+        var calls = rs.query("SELECT request, content, finish_reason FROM calls WHERE run_id = 'json'");
+        assertEquals(3, calls.size());
+        for (var c : calls) {
+          JsonNode req = Json.read((String) c.get("request"));
+          assertEquals("json_schema", req.path("response_format").path("type").asText(), req.toString());
+          assertEquals("stop", c.get("finish_reason"));
+          JsonNode reply = Json.read((String) c.get("content"));
+          assertEquals(2, reply.size(), "exactly the schema's properties: " + reply);
+          assertTrue(reply.path("reason").isTextual() && reply.path("rating").isIntegralNumber(), reply.toString());
         }
-        assertEquals(3, server.requestCount(), "one request per item: no repair turn");
-        try (RunStore rs = RunStore.open(store)) {
-          var calls = rs.query("SELECT request, content, finish_reason FROM calls WHERE run_id = 'json'");
-          assertEquals(3, calls.size());
-          for (var c : calls) {
-            JsonNode req = Json.read((String) c.get("request"));
-            assertEquals("json_schema", req.path("response_format").path("type").asText(), req.toString());
-            assertEquals("stop", c.get("finish_reason"));
-            JsonNode reply = Json.read((String) c.get("content"));
-            assertEquals(2, reply.size(), "exactly the schema's properties: " + reply);
-            assertTrue(reply.path("reason").isTextual() && reply.path("rating").isIntegralNumber(), reply.toString());
-          }
-          for (var j : rs.judgments("json")) assertEquals(1, Json.read(j.rawResponse()).size(), "one reply, no repair");
-        }
-      } finally {
-        server.stop(0);
+        for (var j : rs.judgments("json")) assertEquals(1, Json.read(j.rawResponse()).size(), "one reply, no repair");
       }
     }
   }

@@ -3,18 +3,9 @@ package io.personaknob.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.personaknob.llm.testing.ScriptedOpenAiServer;
-import io.personaknob.lm.DjlLanguageModel;
-import io.personaknob.lm.LanguageModels;
-import io.personaknob.lm.model.CausalLM;
-import io.personaknob.lm.model.Checkpoints;
-import io.personaknob.lm.model.ModelFactory;
-import io.personaknob.lm.safetensors.SafeTensors;
 import io.personaknob.lm.serve.OpenAiServer;
-import io.personaknob.lm.tokenizer.Tokenizers;
 import io.personaknob.steer.StatsTables;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,50 +21,37 @@ class SteerKnobServeTest {
 
   @Test
   void generatesBothPolesWithKnobServe(@TempDir Path dir) throws Exception {
-    Path model = dir.resolve("tiny-llama");
-    ObjectNode cfg = ModelFactory.config("llama", "tiny", Tokenizers.BYTE_LEVEL_VOCAB, 256, 258, 1024);
-    try (CausalLM m = ModelFactory.random(cfg, 11, Device.cpu())) {
-      ObjectNode gen = JsonNodeFactory.instance.objectNode();
-      gen.put("bos_token_id", 256);
-      gen.put("eos_token_id", 258);
-      Checkpoints.save(m, model, SafeTensors.DType.F32, gen);
-    }
-    Tokenizers.writeByteLevel(model);
-    try (DjlLanguageModel lm = LanguageModels.load(model, "cpu"); ScriptedOpenAiServer judges = new ScriptedOpenAiServer()) {
+    try (ServedTinyLlama served = ServedTinyLlama.start(dir, 1024, 11, OpenAiServer.Options.defaults()); ScriptedOpenAiServer judges = new ScriptedOpenAiServer()) {
       judges.script(SteerCommandTest::script);
-      OpenAiServer server = new OpenAiServer(lm, "tiny-llama", "127.0.0.1", 0).start();
-      try {
-        Path yaml = dir.resolve("knob.yaml");
-        SteerCommandTest.setup(dir, judges.baseUrl());
-        Files.writeString(yaml, Files.readString(yaml).replace("providers:\n", """
-            providers:
-              serve:
-                base_url: %s
-                response_format: none
-                timeout_seconds: 120
-            """.formatted(server.baseUrl())).replace("gen: {provider: scripted, model: gen-model}",
-            "gen: {provider: serve, model: tiny-llama}"));
-        Path out = dir.resolve("out");
-        String[] args = {"steer", "run", "--config", yaml.toString(), "--store", dir.resolve("s.sqlite").toString(), "--templates",
-            "You are a {persona} person.", "--pairs", dir.resolve("pairs.jsonl").toString(), "--scenarios",
-            dir.resolve("scenarios.jsonl").toString(), "--n", "1", "--generator", "gen", "--axis-judges", "judge-a",
-            "--judge", "style", "--gen-max-tokens", "12", "--out", out.toString()};
-        Cli r = Cli.run(args);
-        assertEquals(0, r.code(), r.toString());
-        assertEquals(2, server.requestCount(), "one generation per pole");
-        List<ObjectNode> rows = StatsTables.readTable(out.resolve("examples.jsonl"));
-        assertEquals(1, rows.size());
-        ObjectNode row = rows.get(0);
-        assertTrue(row.get("pos_generation_prompt").asText().startsWith("You are a principled person.\n\nScenario:\n"));
-        // a random model writes bytes: either two non-empty answers that the judges then rate, or the library's empty-generation error
-        assertTrue(row.get("error").isNull() ? !row.get("pos_response").asText().isEmpty() && row.has("axis_judgments")
-            : row.get("error").asText().startsWith("empty generation"), row.toString());
-        Cli again = Cli.run(args);
-        assertEquals(0, again.code(), again.toString());
-        assertEquals(2, server.requestCount(), "the re-run makes no request");
-      } finally {
-        server.stop(0);
-      }
+      OpenAiServer server = served.server();
+      Path yaml = dir.resolve("knob.yaml");
+      SteerCommandTest.setup(dir, judges.baseUrl());
+      Files.writeString(yaml, Files.readString(yaml).replace("providers:\n", """
+          providers:
+            serve:
+              base_url: %s
+              response_format: none
+              timeout_seconds: 120
+          """.formatted(server.baseUrl())).replace("gen: {provider: scripted, model: gen-model}",
+          "gen: {provider: serve, model: tiny-llama}"));
+      Path out = dir.resolve("out");
+      String[] args = {"steer", "run", "--config", yaml.toString(), "--store", dir.resolve("s.sqlite").toString(), "--templates",
+          "You are a {persona} person.", "--pairs", dir.resolve("pairs.jsonl").toString(), "--scenarios",
+          dir.resolve("scenarios.jsonl").toString(), "--n", "1", "--generator", "gen", "--axis-judges", "judge-a",
+          "--judge", "style", "--gen-max-tokens", "12", "--out", out.toString()};
+      Cli r = Cli.run(args);
+      assertEquals(0, r.code(), r.toString());
+      assertEquals(2, server.requestCount(), "one generation per pole");
+      List<ObjectNode> rows = StatsTables.readTable(out.resolve("examples.jsonl"));
+      assertEquals(1, rows.size());
+      ObjectNode row = rows.get(0);
+      assertTrue(row.get("pos_generation_prompt").asText().startsWith("You are a principled person.\n\nScenario:\n"));
+      // a random model writes bytes: either two non-empty answers that the judges then rate, or the library's empty-generation error
+      assertTrue(row.get("error").isNull() ? !row.get("pos_response").asText().isEmpty() && row.has("axis_judgments")
+          : row.get("error").asText().startsWith("empty generation"), row.toString());
+      Cli again = Cli.run(args);
+      assertEquals(0, again.code(), again.toString());
+      assertEquals(2, server.requestCount(), "the re-run makes no request");
     }
   }
 }
