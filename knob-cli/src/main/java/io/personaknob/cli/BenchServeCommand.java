@@ -114,9 +114,9 @@ final class BenchServeCommand implements Callable<Integer> {
       dir = RandomModels.init(new RandomModels.Spec(arch, size, "bytes", 1, 0, SafeTensors.DType.F32), tmp.resolve("tiny-" + arch)).dir();
     }
     int threadsBefore = io.personaknob.lm.engine.LmEngine.threads();
+    int torchThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads); // as knob serve chooses them, before its decoding thread computes
     try (DjlLanguageModel lm = LanguageModels.load(dir, "cpu");
         OpenAiServer server = new OpenAiServer(lm, "bench", "127.0.0.1", 0, new OpenAiServer.Options(maxBatch, 8, maxStringLength)).start()) {
-      int torchThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads); // as knob serve chooses them
       ExecutorService pool = Executors.newFixedThreadPool(clients); // the clients; the HttpClient has its own threads
       HttpClient client = HttpClient.newHttpClient();
       URI chatUri = URI.create(server.baseUrl() + "/chat/completions");

@@ -96,7 +96,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     int before = io.personaknob.lm.engine.LmEngine.threads();
     try (DjlLanguageModel lm = LanguageModels.load(model, device)) {
-      usedThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads);
+      usedThreads = io.personaknob.lm.engine.LmEngine.useServingThreads(threads); // before the server's decoding thread computes
       steering.apply(lm, err);
       serve(lm, out, err, loopback);
     } finally {

@@ -149,7 +149,12 @@ public final class LmEngine {
     return Math.max(1, Math.min(current, cores - 1));
   }
 
-  /** Applies {@link #servingThreads} for this machine and returns the thread count now in use. */
+  /**
+   * Applies {@link #servingThreads} for this machine and returns the thread count now in use. Call it
+   * before the server's decoding thread runs its first operation: PyTorch gives a thread the process's
+   * count at that thread's first parallel operation (and keeps it), so a later change reaches only threads
+   * that have not computed yet.
+   */
   public static int useServingThreads(int requested) {
     int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
     int n = servingThreads(requested, cores, threads(), threadsChosenByUser());
