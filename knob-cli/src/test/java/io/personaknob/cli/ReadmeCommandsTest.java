@@ -60,6 +60,8 @@ class ReadmeCommandsTest {
     SKIPS.put("--mode pairwise", "calls the judge server at 127.0.0.1:8000 (./knob serve, skipped)");
     SKIPS.put("./knob eval", "minutes of generation and judging (EvalCommandTest and DemoTest run it)");
     SKIPS.put("./knob report", "re-renders the output of the skipped ./knob eval (EvalCommandTest runs it)");
+    SKIPS.put("./knob persona feedback", "calls an LLM of knob.yaml (PersonaKnobServeTest runs it against knob serve)");
+    SKIPS.put("./knob persona bench", "calls an LLM of knob.yaml (PersonaKnobServeTest runs it against knob serve)");
   }
 
   /** Changes made for speed only: regex on the command text, replacement. */
