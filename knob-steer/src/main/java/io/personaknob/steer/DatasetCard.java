@@ -27,7 +27,7 @@ final class DatasetCard {
         .append("`score = 100 * on_axis * (1 - off_axis)` (on/off rounded to 4 dp, score to 1 dp). Per template: `score` = mean of ")
         .append("the cell scores, `score_t` = mean / (sample std / sqrt(n_cells)), `best_score` = best cell. `score_lo`/`score_hi`: ")
         .append("95% bootstrap interval over scenarios and axis judges; `decided` = pass / fail / uncertain against the pass line ")
-        .append(Py.repr(Uncertainty.PASS_LINE)).append(" (the score of a cell exactly at axis delta 3 and off-axis 2).\n\n");
+        .append(io.personaknob.core.PythonText.repr(Uncertainty.PASS_LINE)).append(" (the score of a cell exactly at axis delta 3 and off-axis 2).\n\n");
     sb.append("## Splits\n\nOne Parquet file per split, `data/<split>.parquet`. Lists and objects are stored as JSON text.\n\n");
     sb.append("| split | rows | columns |\n|---|---|---|\n");
     for (String s : HubExport.SPLITS) {
@@ -50,8 +50,8 @@ final class DatasetCard {
     if (!top.isEmpty()) {
       sb.append("\n## Top templates by score_t\n\n| template | score | score_t | cells |\n|---|---|---|---|\n");
       for (ObjectNode t : top) {
-        sb.append("| ").append(md(t.get("template").asText())).append(" | ").append(Py.repr(t.get("score").doubleValue()))
-            .append(" | ").append(Py.repr(t.get("score_t").doubleValue())).append(" | ").append(t.get("n_cells").asInt()).append(" |\n");
+        sb.append("| ").append(md(t.get("template").asText())).append(" | ").append(io.personaknob.core.PythonText.repr(t.get("score").doubleValue()))
+            .append(" | ").append(io.personaknob.core.PythonText.repr(t.get("score_t").doubleValue())).append(" | ").append(t.get("n_cells").asInt()).append(" |\n");
       }
     }
     return sb.toString();

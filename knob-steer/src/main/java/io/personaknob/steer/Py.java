@@ -1,6 +1,7 @@
 package io.personaknob.steer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.personaknob.core.PythonText;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * The Python behaviours the steering library's numbers depend on: {@code round(x, n)} (half-even on the
- * exact binary value), {@code statistics.mean} (exact), {@code repr(float)} and {@code json.dumps}
+ * exact binary value), {@code statistics.mean} (exact), {@code json.dumps} (floats and strings as knob-core's
+ * {@link PythonText} writes them)
  * (separators ", " and ": ", optional key sorting and ASCII escaping), and the md5 hash keys built from
  * that JSON text. Reproducing the published tables to the last digit needs all of them.
  */
@@ -78,34 +80,6 @@ public final class Py {
     return mean(a, a.length);
   }
 
-  /** {@code repr(float)}: the shortest round-trip digits, fixed notation for 1e-4 ≤ |x| < 1e16. */
-  public static String repr(double x) {
-    if (Double.isNaN(x)) return "NaN";
-    if (Double.isInfinite(x)) return x > 0 ? "Infinity" : "-Infinity";
-    if (x == 0) return (1 / x < 0) ? "-0.0" : "0.0";
-    // Java ≥ 19 prints the shortest digits that round-trip, as Python does.
-    BigDecimal bd = new BigDecimal(Double.toString(Math.abs(x))).stripTrailingZeros();
-    String digits = bd.unscaledValue().toString();
-    int decpt = digits.length() - bd.scale(); // value = 0.DIGITS × 10^decpt
-    StringBuilder sb = new StringBuilder(x < 0 ? "-" : "");
-    if (decpt <= -4 || decpt > 16) {
-      sb.append(digits.charAt(0));
-      if (digits.length() > 1) sb.append('.').append(digits, 1, digits.length());
-      int e = decpt - 1;
-      sb.append('e').append(e < 0 ? '-' : '+');
-      String es = Integer.toString(Math.abs(e));
-      if (es.length() < 2) sb.append('0');
-      sb.append(es);
-    } else if (decpt <= 0) {
-      sb.append("0.").append("0".repeat(-decpt)).append(digits);
-    } else if (decpt >= digits.length()) {
-      sb.append(digits).append("0".repeat(decpt - digits.length())).append(".0");
-    } else {
-      sb.append(digits, 0, decpt).append('.').append(digits, decpt, digits.length());
-    }
-    return sb.toString();
-  }
-
   /** {@code json.dumps(node, sort_keys=sortKeys, ensure_ascii=ascii)} with the default separators. */
   public static String dumps(JsonNode n, boolean sortKeys, boolean ascii) {
     StringBuilder sb = new StringBuilder();
@@ -121,9 +95,9 @@ public final class Py {
     } else if (n.isIntegralNumber()) {
       sb.append(n.bigIntegerValue());
     } else if (n.isNumber()) {
-      sb.append(repr(n.doubleValue()));
+      sb.append(PythonText.repr(n.doubleValue()));
     } else if (n.isTextual()) {
-      string(sb, n.textValue(), ascii);
+      PythonText.jsonString(sb, n.textValue(), ascii);
     } else if (n.isArray()) {
       sb.append('[');
       boolean first = true;
@@ -142,7 +116,7 @@ public final class Py {
       for (String k : keys) {
         if (!first) sb.append(", ");
         first = false;
-        string(sb, k, ascii);
+        PythonText.jsonString(sb, k, ascii);
         sb.append(": ");
         write(sb, n.get(k), sortKeys, ascii);
       }
@@ -152,27 +126,6 @@ public final class Py {
     }
   }
 
-  /** A JSON string literal as Python's json module writes it. */
-  public static void string(StringBuilder sb, String s, boolean ascii) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        default -> {
-          if (c < 0x20 || (ascii && c > 0x7e)) sb.append(String.format("\\u%04x", (int) c));
-          else sb.append(c);
-        }
-      }
-    }
-    sb.append('"');
-  }
 
   /** The library's {@code _hkey}: md5 hex (first 20 characters) of the sorted-key ASCII JSON text. */
   public static String hkey(JsonNode n) {
@@ -193,7 +146,7 @@ public final class Py {
     if (v.isTextual()) return v.textValue();
     if (v.isContainerNode()) return dumps(v, false, false);
     if (v.isIntegralNumber()) return v.bigIntegerValue().toString();
-    return repr(v.doubleValue());
+    return PythonText.repr(v.doubleValue());
   }
 
   /** One CSV field as Python's csv module (excel dialect, QUOTE_MINIMAL) writes it. */

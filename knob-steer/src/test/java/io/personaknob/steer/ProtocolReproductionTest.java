@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.personaknob.core.PythonText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -168,12 +169,12 @@ class ProtocolReproductionTest {
 
   @Test
   void pythonReprAndRounding() throws IOException {
-    assertEquals("0.0001", Py.repr(0.0001));
-    assertEquals("1e-05", Py.repr(0.00001));
-    assertEquals("1e+16", Py.repr(1e16));
-    assertEquals("1000000000000000.0", Py.repr(1e15));
-    assertEquals("-0.0", Py.repr(-0.0));
-    assertEquals("0.1", Py.repr(0.1));
+    assertEquals("0.0001", PythonText.repr(0.0001));
+    assertEquals("1e-05", PythonText.repr(0.00001));
+    assertEquals("1e+16", PythonText.repr(1e16));
+    assertEquals("1000000000000000.0", PythonText.repr(1e15));
+    assertEquals("-0.0", PythonText.repr(-0.0));
+    assertEquals("0.1", PythonText.repr(0.1));
     assertEquals(2.675 > 2.67 ? 2.67 : 0, Py.round(2.675, 2)); // 2.675 is 2.67499999... in binary
     assertEquals(0.125, Py.round(0.125, 3));
     assertEquals(0.12, Py.round(0.125, 2)); // half-even on an exact tie

@@ -1,7 +1,7 @@
 package io.personaknob.lm.chat;
 
+import io.personaknob.core.PythonText;
 import java.lang.reflect.Array;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Map;
 
@@ -9,7 +9,7 @@ import java.util.Map;
  * JSON text as Python's {@code json.dumps} writes it, which is what Hugging Face's {@code tojson} filter
  * produces ({@code ensure_ascii=False}): separators {@code ", "} and {@code ": "} (or {@code ","} and a
  * newline with {@code indent}), keys in insertion order, non-ASCII characters kept, control characters
- * escaped, floats in Python's repr. Tool schemas rendered into prompts must match byte for byte what
+ * escaped, floats in Python's repr (knob-core's {@link PythonText}). Tool schemas rendered into prompts must match byte for byte what
  * the model saw in training.
  */
 final class PythonJson {
@@ -32,12 +32,12 @@ final class PythonJson {
     } else if (v instanceof Boolean b) {
       sb.append(b ? "true" : "false");
     } else if (v instanceof CharSequence || v instanceof Character) {
-      string(sb, v.toString());
+      PythonText.jsonString(sb, v.toString(), false);
     } else if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte
         || v instanceof BigInteger) {
       sb.append(v);
     } else if (v instanceof Number n) {
-      sb.append(floatRepr(n));
+      sb.append(PythonText.repr(n.doubleValue()));
     } else if (v instanceof Map<?, ?> m) {
       if (m.isEmpty()) {
         sb.append("{}");
@@ -49,7 +49,7 @@ final class PythonJson {
         if (!first) sb.append(indent == null ? ", " : ",");
         if (indent != null) newline(sb, indent, depth + 1);
         first = false;
-        string(sb, String.valueOf(e.getKey()));
+        PythonText.jsonString(sb, String.valueOf(e.getKey()), false);
         sb.append(": ");
         write(sb, e.getValue(), indent, depth + 1);
       }
@@ -75,45 +75,7 @@ final class PythonJson {
       if (indent != null) newline(sb, indent, depth);
       sb.append(']');
     } else {
-      string(sb, v.toString());
+      PythonText.jsonString(sb, v.toString(), false);
     }
-  }
-
-  static String floatRepr(Number n) {
-    double d = n.doubleValue();
-    if (Double.isNaN(d)) return "NaN";
-    if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
-    if (d == Math.rint(d) && Math.abs(d) < 1e16) {
-      return new BigDecimal(d).toBigInteger() + ".0";
-    }
-    String s = Double.toString(d); // shortest round-trip digits, like Python's repr
-    int e = s.indexOf('E');
-    if (e < 0) return s;
-    String mant = s.substring(0, e);
-    int exp = Integer.parseInt(s.substring(e + 1));
-    if (mant.endsWith(".0")) mant = mant.substring(0, mant.length() - 2);
-    if (exp >= -4 && exp < 16) return new BigDecimal(mant + "E" + exp).toPlainString();
-    return mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
-  }
-
-  static void string(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        default -> {
-          if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-          else sb.append(c);
-        }
-      }
-    }
-    sb.append('"');
   }
 }
