@@ -254,7 +254,7 @@ public final class DjlLanguageModel implements LanguageModel {
             continue;
           }
           row.tokens.add(tok);
-          if (params.logprobs() || params.topLogprobs() > 0) row.logprobs.add(logprob(last, off, v, tok, params.topLogprobs()));
+          if (params.logprobs() || params.topLogprobs() > 0) row.logprobs.add(TokenLogprob.fromLogits(last, off, v, tok, params.topLogprobs(), tokenizer));
           if (!params.stop().isEmpty() && row.checkStop(params.stop())) {
             row.finish = "stop";
             continue;
@@ -282,17 +282,6 @@ public final class DjlLanguageModel implements LanguageModel {
       out.add(new GenerationResult(text, toks, row.finish, row.promptLen, List.copyOf(row.logprobs)));
     }
     return out;
-  }
-
-  private TokenLogprob logprob(float[] logits, int off, int v, int tok, int top) {
-    double[] lp = Sampler.logSoftmax(logits, off, v);
-    List<TokenLogprob.Alternative> alts = new ArrayList<>();
-    for (int[] i : Sampler.topIndices(lp, top)) alts.add(new TokenLogprob.Alternative(i[0], text(i[0]), lp[i[0]]));
-    return new TokenLogprob(tok, text(tok), lp[tok], alts);
-  }
-
-  private String text(int tok) {
-    return tokenizer == null ? "" : tokenizer.decode(new int[] {tok}, false);
   }
 
   private final class Row {

@@ -175,7 +175,7 @@ public final class Decoder implements AutoCloseable {
     s.tokens.add(tok);
     TokenLogprob lp = null;
     if (p.logprobs() || p.topLogprobs() > 0) {
-      lp = logprob(logits, off, v, tok, p.topLogprobs());
+      lp = TokenLogprob.fromLogits(logits, off, v, tok, p.topLogprobs(), tokenizer);
       s.logprobs.add(lp);
     }
     s.listener.onToken(tok, lp);
@@ -202,17 +202,6 @@ public final class Decoder implements AutoCloseable {
     int[] toks = s.tokens.stream().mapToInt(Integer::intValue).toArray();
     String text = s.stopText != null ? s.stopText : tokenizer == null ? "" : tokenizer.decode(toks, true);
     s.listener.onFinish(new GenerationResult(text, toks, reason, s.prompt.length, List.copyOf(s.logprobs)));
-  }
-
-  private TokenLogprob logprob(float[] logits, int off, int v, int tok, int top) {
-    double[] lp = Sampler.logSoftmax(logits, off, v);
-    List<TokenLogprob.Alternative> alts = new ArrayList<>();
-    for (int[] i : Sampler.topIndices(lp, top)) alts.add(new TokenLogprob.Alternative(i[0], text(i[0]), lp[i[0]]));
-    return new TokenLogprob(tok, text(tok), lp[tok], alts);
-  }
-
-  private String text(int tok) {
-    return tokenizer == null ? "" : tokenizer.decode(new int[] {tok}, false);
   }
 
   private final class Seq {

@@ -453,11 +453,7 @@ public final class OpenAiServer implements AutoCloseable {
   private ObjectNode chatCompletion(Prepared p) {
     List<GenerationResult> rs = generateAll(p);
     Tokenizer tok = tokenizer();
-    ObjectNode root = JSON.createObjectNode();
-    root.put("id", "chatcmpl-" + randomId());
-    root.put("object", "chat.completion");
-    root.put("created", Instant.now().getEpochSecond());
-    root.put("model", modelId);
+    ObjectNode root = Responses.envelope("chatcmpl-" + randomId(), "chat.completion", Instant.now().getEpochSecond(), modelId);
     ArrayNode choices = root.putArray("choices");
     for (int i = 0; i < rs.size(); i++) {
       GenerationResult r = rs.get(i);
@@ -477,11 +473,7 @@ public final class OpenAiServer implements AutoCloseable {
   private ObjectNode completion(Prepared p) {
     List<GenerationResult> rs = generateAll(p);
     Tokenizer tok = tokenizer();
-    ObjectNode root = JSON.createObjectNode();
-    root.put("id", "cmpl-" + randomId());
-    root.put("object", "text_completion");
-    root.put("created", Instant.now().getEpochSecond());
-    root.put("model", modelId);
+    ObjectNode root = Responses.envelope("cmpl-" + randomId(), "text_completion", Instant.now().getEpochSecond(), modelId);
     ArrayNode choices = root.putArray("choices");
     for (int i = 0; i < rs.size(); i++) {
       GenerationResult r = rs.get(i);

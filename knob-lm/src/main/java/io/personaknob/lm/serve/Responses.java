@@ -15,6 +15,16 @@ final class Responses {
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = OpenAiServer.JSON;
 
+  /** The fields every answer and chunk opens with: {@code id}, {@code object}, {@code created}, {@code model}. */
+  static ObjectNode envelope(String id, String object, long created, String model) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("id", id);
+    o.put("object", object);
+    o.put("created", created);
+    o.put("model", model);
+    return o;
+  }
+
   /** Chat logprobs entries ({@code logprobs.content}) of some tokens. */
   static ArrayNode chatLogprobs(Tokenizer tok, List<TokenLogprob> lps) {
     ArrayNode content = JSON.createArrayNode();

@@ -215,11 +215,7 @@ final class SseStream {
   }
 
   private ObjectNode chunk() {
-    ObjectNode c = OpenAiServer.JSON.createObjectNode();
-    c.put("id", id);
-    c.put("object", p.chat() ? "chat.completion.chunk" : "text_completion");
-    c.put("created", created);
-    c.put("model", server.modelId);
+    ObjectNode c = Responses.envelope(id, p.chat() ? "chat.completion.chunk" : "text_completion", created, server.modelId);
     c.putArray("choices");
     if (p.s().includeUsage()) c.putNull("usage");
     return c;
