@@ -48,7 +48,7 @@ final class Asker {
       keys.add(r.key());
       if (!r.ok()) return new Result(null, "call failed: " + r.error(), true, r.cancelled(), keys);
       String content = r.response().content();
-      JsonNode v = Schemas.parseObject(content);
+      JsonNode v = io.personaknob.llm.Json.objectIn(content);
       String why = v == null ? "the reply is not a JSON object" : Schemas.violation(v, schema);
       if (why == null) return new Result(v, null, false, false, keys);
       if (round >= maxRepairs)

@@ -112,20 +112,6 @@ public final class Schemas {
     }
   }
 
-  /** The JSON object in a reply: the whole text, or the span from the first '{' to the last '}'; null if none. */
-  public static JsonNode parseObject(String text) {
-    if (text == null) return null;
-    String t = text.strip();
-    int a = t.indexOf('{'), b = t.lastIndexOf('}');
-    if (a < 0 || b <= a) return null;
-    try {
-      JsonNode n = Json.read(t.substring(a, b + 1));
-      return n.isObject() ? n : null;
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
   /** Null when {@code v} conforms to {@code schema}, else the first violation as "path: problem". */
   public static String violation(JsonNode v, JsonNode schema) {
     return check(v, schema, "$");

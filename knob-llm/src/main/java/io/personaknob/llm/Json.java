@@ -31,6 +31,23 @@ public final class Json {
     return MAPPER.readTree(s);
   }
 
+  /**
+   * The JSON object in a model's reply: the whole text, or the span from the first '{' to the last '}'
+   * (a reply wrapped in prose or a code fence); null when there is none or it does not parse as an object.
+   */
+  public static JsonNode objectIn(String text) {
+    if (text == null) return null;
+    String t = text.strip();
+    int a = t.indexOf('{'), b = t.lastIndexOf('}');
+    if (a < 0 || b <= a) return null;
+    try {
+      JsonNode n = read(t.substring(a, b + 1));
+      return n.isObject() ? n : null;
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
   public static String sha256(String s) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");

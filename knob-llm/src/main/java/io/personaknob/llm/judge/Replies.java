@@ -42,22 +42,8 @@ public final class Replies {
     public boolean ok() { return error == null; }
   }
 
-  /** The JSON object in a reply: the whole text, or the span from the first '{' to the last '}'. */
-  static JsonNode object(String text) {
-    if (text == null) return null;
-    String t = text.strip();
-    int a = t.indexOf('{'), b = t.lastIndexOf('}');
-    if (a < 0 || b <= a) return null;
-    try {
-      JsonNode n = Json.read(t.substring(a, b + 1));
-      return n.isObject() ? n : null;
-    } catch (Exception e) {
-      return null;
-    }
-  }
-
   public static Parsed pointwise(String text) {
-    JsonNode n = object(text);
+    JsonNode n = Json.objectIn(text);
     if (n == null) return new Parsed(null, null, null, "the reply is not a JSON object");
     JsonNode r = n.get("rating");
     if (r == null) return new Parsed(null, null, null, "the key \"rating\" is missing");
@@ -71,7 +57,7 @@ public final class Replies {
   }
 
   public static Parsed pairwise(String text) {
-    JsonNode n = object(text);
+    JsonNode n = Json.objectIn(text);
     if (n == null) return new Parsed(null, null, null, "the reply is not a JSON object");
     JsonNode p = n.get("preferred");
     if (p == null || !p.isTextual()) return new Parsed(null, null, null, "the key \"preferred\" (a string) is missing");
