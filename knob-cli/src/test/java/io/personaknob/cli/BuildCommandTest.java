@@ -186,21 +186,7 @@ class BuildCommandTest {
   @Test
   void everyBuildHelpRendersCleanly() {
     for (String sub : List.of("", "plan", "synthesize", "verify", "run", "review", "release", "status")) {
-      List<String> a = new ArrayList<>(List.of("build"));
-      if (!sub.isEmpty()) a.add(sub);
-      a.add("--help");
-      java.io.ByteArrayOutputStream sysErr = new java.io.ByteArrayOutputStream();
-      java.io.PrintStream old = System.err;
-      System.setErr(new java.io.PrintStream(sysErr, true, java.nio.charset.StandardCharsets.UTF_8));
-      Cli c;
-      try {
-        c = Cli.run(a.toArray(String[]::new));
-      } finally {
-        System.setErr(old);
-      }
-      assertEquals(0, c.code(), c.toString());
-      assertTrue(c.out().startsWith("Usage: knob build" + (sub.isEmpty() ? "" : " " + sub)), c.toString());
-      assertEquals("", c.err() + sysErr.toString(java.nio.charset.StandardCharsets.UTF_8), "no picocli warnings for " + a);
+      Cli.assertHelpRendersCleanly(sub.isEmpty() ? new String[] {"build"} : new String[] {"build", sub});
     }
     Cli b = Cli.run("bench", "build", "--help");
     assertEquals(0, b.code(), b.toString());

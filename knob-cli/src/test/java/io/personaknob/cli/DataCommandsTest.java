@@ -205,20 +205,7 @@ class DataCommandsTest {
     for (String[] args : List.of(new String[] {"data"}, new String[] {"data", "validate"}, new String[] {"data", "stats"},
         new String[] {"data", "pairs"}, new String[] {"data", "convert"}, new String[] {"data", "split"},
         new String[] {"data", "pull"}, new String[] {"demo"}, new String[] {"bench", "data"})) {
-      List<String> a = new ArrayList<>(List.of(args));
-      a.add("--help");
-      java.io.ByteArrayOutputStream sysErr = new java.io.ByteArrayOutputStream();
-      java.io.PrintStream old = System.err;
-      System.setErr(new java.io.PrintStream(sysErr, true, StandardCharsets.UTF_8));
-      Cli c;
-      try {
-        c = Cli.run(a.toArray(String[]::new));
-      } finally {
-        System.setErr(old);
-      }
-      assertEquals(0, c.code(), c.toString());
-      assertTrue(c.out().startsWith("Usage: knob " + String.join(" ", args)), c.toString());
-      assertEquals("", c.err() + sysErr.toString(StandardCharsets.UTF_8), "no picocli warnings for " + a);
+      Cli.assertHelpRendersCleanly(args);
     }
   }
 

@@ -286,21 +286,7 @@ class SteerCommandTest {
   @Test
   void everySteerHelpRendersCleanly() {
     for (String sub : List.of("", "run", "stats", "export")) {
-      List<String> a = new ArrayList<>(List.of("steer"));
-      if (!sub.isEmpty()) a.add(sub);
-      a.add("--help");
-      java.io.ByteArrayOutputStream sysErr = new java.io.ByteArrayOutputStream();
-      java.io.PrintStream old = System.err;
-      System.setErr(new java.io.PrintStream(sysErr, true, java.nio.charset.StandardCharsets.UTF_8));
-      Cli c;
-      try {
-        c = Cli.run(a.toArray(String[]::new));
-      } finally {
-        System.setErr(old);
-      }
-      assertEquals(0, c.code(), c.toString());
-      assertTrue(c.out().startsWith("Usage: knob " + String.join(" ", a.subList(0, a.size() - 1))), c.toString());
-      assertEquals("", c.err() + sysErr.toString(java.nio.charset.StandardCharsets.UTF_8), "no picocli warnings for " + a);
+      Cli.assertHelpRendersCleanly(sub.isEmpty() ? new String[] {"steer"} : new String[] {"steer", sub});
     }
     assertTrue(Cli.run("bench", "steer", "--help").out().contains("--rows"));
   }
